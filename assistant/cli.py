@@ -1,0 +1,154 @@
+"""``kgqa``: the command line.
+
+    kgqa kg stats PATH | kg validate PATH
+    kgqa index [--kg PATH]
+    kgqa ask "TEXT" [--type person] [-k 10] [--json]
+    kgqa chat [--host 127.0.0.1] [--port 7860]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from assistant.config import DEFAULT_KG, default_index_dir, set_offline
+
+
+def _add_kg_arg(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--kg", type=Path, default=DEFAULT_KG, help="KG path (default: the embedded film KG)")
+    p.add_argument("--index-dir", type=Path, default=None, help="index folder (default: under $KGQA_HOME)")
+
+
+def cmd_kg_stats(args: argparse.Namespace) -> int:
+    from assistant.kg import load_kg
+
+    kg = load_kg(args.path, args.format)
+    stats = kg.stats()
+    if args.json:
+        print(json.dumps(stats, indent=2))
+        return 0
+    print(f"{args.path}: {stats['nodes']} nodes, {stats['edges']} edges")
+    print("\nnodes per type:")
+    for t, n in stats["node_types"].items():
+        print(f"  {t:<32} {n:>8}")
+    print("\nedges per relation:")
+    for r, n in stats["relations"].items():
+        print(f"  {r:<72} {n:>8}")
+    return 0
+
+
+def cmd_kg_validate(args: argparse.Namespace) -> int:
+    from assistant.kg import KGLoadError, load_kg
+
+    try:
+        kg = load_kg(args.path, args.format)
+    except KGLoadError as exc:
+        for problem in exc.problems:
+            print(problem)
+        print(f"{len(exc.problems)} problem(s) found", file=sys.stderr)
+        return 1
+    print(f"OK: {kg.num_nodes} nodes, {kg.num_edges} edges, no problems")
+    return 0
+
+
+def cmd_index(args: argparse.Namespace) -> int:
+    from assistant.kg import load_kg
+    from retrieval.encoders import load_encoder
+    from retrieval.indexer import build_index
+
+    kg = load_kg(args.kg)
+    encoder = load_encoder(args.encoder)
+    report = build_index(kg, args.index_dir or default_index_dir(args.kg), encoder,
+                         progress=not args.quiet, force=args.force)
+    print(json.dumps(report.to_dict()) if args.json else report)
+    return 0
+
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    from assistant.api import Assistant
+
+    bot = Assistant.from_path(args.kg, args.index_dir, progress=not args.json)
+    hits = bot.search(args.text, args.type, args.k)
+    if args.json:
+        print(json.dumps({"query": args.text, "type": args.type, "results": [h.to_dict() for h in hits]},
+                         indent=2, ensure_ascii=False))
+        return 0
+    if not hits:
+        print("no results")
+    for rank, hit in enumerate(hits, 1):
+        node = bot.kg.nodes[hit.node_id]
+        print(f"{rank:>2}. {hit.score:.3f}  [{hit.type}] {node.label}  ({hit.node_id})")
+    return 0
+
+
+def cmd_chat(args: argparse.Namespace) -> int:
+    from ui.app import serve
+
+    serve(kg_path=args.kg, index_dir=args.index_dir, host=args.host, port=args.port,
+          auth=args.auth, share=args.share)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="kgqa", description="Question answering over a knowledge graph.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    kg = sub.add_parser("kg", help="inspect a KG").add_subparsers(dest="kg_command", required=True)
+    for name, func, text in (("stats", cmd_kg_stats, "counts per node type and relation"),
+                             ("validate", cmd_kg_validate, "list every problem; exit 1 if any")):
+        p = kg.add_parser(name, help=text)
+        p.add_argument("path", type=Path)
+        p.add_argument("--format", choices=["native", "triples", "metaqa", "csv"], default=None)
+        p.add_argument("--json", action="store_true")
+        p.set_defaults(func=func)
+
+    p = sub.add_parser("index", help="embed every node into the vector store")
+    _add_kg_arg(p)
+    p.add_argument("--encoder", default="base")
+    p.add_argument("--force", action="store_true", help="re-embed everything")
+    p.add_argument("--quiet", action="store_true")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_index)
+
+    p = sub.add_parser("ask", help="answer a question")
+    p.add_argument("text")
+    _add_kg_arg(p)
+    p.add_argument("--type", default=None, help="target node type (person, project, ...)")
+    p.add_argument("-k", type=int, default=10)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_ask)
+
+    p = sub.add_parser("chat", help="serve the chat UI")
+    _add_kg_arg(p)
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=7860)
+    p.add_argument("--auth", default=None, help="user:pass (or env KGQA_AUTH)")
+    p.add_argument("--share", action="store_true", help="never on by default")
+    p.set_defaults(func=cmd_chat)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    set_offline()
+    args = build_parser().parse_args(argv)
+    from assistant.kg import KGLoadError
+    from retrieval.encoders import EncoderUnavailable
+    from retrieval.index import IndexMissing
+
+    try:
+        return args.func(args)
+    except KGLoadError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except (EncoderUnavailable, IndexMissing, ValueError, KeyError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted; the previous index is unchanged", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

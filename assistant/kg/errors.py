@@ -1,0 +1,48 @@
+"""Errors raised while loading or validating a KG: each problem names file, line and expectation."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One problem found in an input file."""
+
+    file: str
+    line: int | None
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}" if self.line is not None else self.file
+        return f"{where}: {self.message}"
+
+
+class KGLoadError(ValueError):
+    """Raised when a KG file is malformed; carries every problem found, not only the first."""
+
+    def __init__(self, problems: list[Problem], max_shown: int = 20) -> None:
+        self.problems = list(problems)
+        shown = "\n".join(f"  {p}" for p in self.problems[:max_shown])
+        more = len(self.problems) - max_shown
+        tail = f"\n  ... and {more} more" if more > 0 else ""
+        super().__init__(f"{len(self.problems)} problem(s) in the KG input:\n{shown}{tail}")
+
+
+class ProblemLog:
+    """Collects problems during a load; a loader raises once at the end if any were found."""
+
+    def __init__(self, limit: int = 10_000) -> None:
+        self.problems: list[Problem] = []
+        self.limit = limit
+
+    def add(self, file: str, line: int | None, message: str) -> None:
+        if len(self.problems) < self.limit:
+            self.problems.append(Problem(str(file), line, message))
+
+    def raise_if_any(self) -> None:
+        if self.problems:
+            raise KGLoadError(self.problems)
+
+    def __bool__(self) -> bool:
+        return bool(self.problems)

@@ -1,0 +1,1 @@
+"""Retrieval: encoders at inference, the vector store, index building and dense search."""

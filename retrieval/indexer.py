@@ -1,0 +1,134 @@
+"""Embed every node of a KG into the index; re-running without changes does no work."""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+from tqdm.auto import tqdm
+
+from assistant.kg.graph import KnowledgeGraph
+from retrieval.encoders import SentenceEncoder
+from retrieval.index import Index
+from retrieval.node_text import node_text, text_hash
+from retrieval.store import ChromaStore, collection_name
+
+CHUNK = 512
+
+
+@dataclass
+class IndexReport:
+    encoder: str
+    path: str
+    nodes: int
+    embedded: int
+    deleted: int
+    seconds: float
+    up_to_date: bool
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    def __str__(self) -> str:
+        if self.up_to_date:
+            return f"index up to date ({self.nodes} nodes, encoder {self.encoder}) at {self.path}"
+        rate = self.embedded / self.seconds if self.seconds else 0.0
+        return (f"indexed {self.embedded} of {self.nodes} nodes, removed {self.deleted} "
+                f"(encoder {self.encoder}, {self.seconds:.1f}s, {rate:.0f} nodes/s) at {self.path}")
+
+
+def node_texts(kg: KnowledgeGraph) -> dict[str, dict[str, str]]:
+    """``{node type: {node id: text}}`` for every node."""
+    out: dict[str, dict[str, str]] = {}
+    for node in kg.nodes.values():
+        out.setdefault(node.type, {})[node.id] = node_text(kg, node)
+    return out
+
+
+def fingerprint(texts: dict[str, dict[str, str]], model_id: str) -> str:
+    digest = hashlib.sha256(model_id.encode())
+    for node_type in sorted(texts):
+        for node_id in sorted(texts[node_type]):
+            digest.update(f"{node_type}\0{node_id}\0{texts[node_type][node_id]}\n".encode())
+    return digest.hexdigest()
+
+
+def sync_collections(
+    store: ChromaStore,
+    kg: KnowledgeGraph,
+    texts: dict[str, dict[str, str]],
+    encoder: SentenceEncoder,
+    progress: bool = True,
+) -> tuple[int, int]:
+    """Bring the encoder's collections in line with ``texts``: embed new or changed nodes, delete
+    the removed ones. Returns ``(embedded, deleted)``."""
+    plan: list[tuple[str, list[str], list[str]]] = []
+    deleted = 0
+    prefix = collection_name(encoder.name, "")
+    wanted = {collection_name(encoder.name, t) for t in texts}
+    for name in store.collections():
+        if name.startswith(prefix) and name not in wanted:
+            deleted += store.count(name)
+            store.drop(name)
+    for node_type, by_id in texts.items():
+        col = collection_name(encoder.name, node_type)
+        stored = store.metadata(col)
+        # The hash covers the model too: new weights must re-embed everything.
+        changed = [i for i, t in by_id.items() if stored.get(i, {}).get("hash") != text_hash(encoder.model_id + t)]
+        stale = [i for i in stored if i not in by_id]
+        store.delete(col, stale)
+        deleted += len(stale)
+        if changed:
+            plan.append((col, changed, [by_id[i] for i in changed]))
+    total = sum(len(ids) for _, ids, _ in plan)
+    bar = tqdm(total=total, desc=f"embedding ({encoder.name})", unit="node", disable=not progress or total == 0)
+    for col, ids, docs in plan:
+        for start in range(0, len(ids), CHUNK):
+            chunk_ids, chunk_docs = ids[start:start + CHUNK], docs[start:start + CHUNK]
+            vectors = encoder.encode(chunk_docs)
+            metas = [{"name": kg.nodes[i].name, "type": kg.nodes[i].type,
+                      "hash": text_hash(encoder.model_id + d)}
+                     for i, d in zip(chunk_ids, chunk_docs, strict=True)]
+            store.upsert(col, chunk_ids, np.asarray(vectors), metas)
+            bar.update(len(chunk_ids))
+    bar.close()
+    return total, deleted
+
+
+def build_index(
+    kg: KnowledgeGraph, root: str | Path, encoder: SentenceEncoder, progress: bool = True, force: bool = False
+) -> IndexReport:
+    """Build or refresh the index of ``kg`` at ``root`` for ``encoder``.
+
+    The work happens in a staging copy; the live index changes only when the build completes,
+    so an error or Ctrl-C leaves the previous index usable.
+    """
+    index = Index(root)
+    started = time.perf_counter()
+    texts = node_texts(kg)
+    fp = fingerprint(texts, encoder.model_id)
+    manifest = index.manifest()
+    entry = manifest.get("encoders", {}).get(encoder.name, {})
+    if not force and entry.get("fingerprint") == fp:
+        return IndexReport(encoder.name, str(index.root), kg.num_nodes, 0, 0,
+                           time.perf_counter() - started, True)
+    staging = index.stage()
+    store = ChromaStore.persistent(staging)
+    try:
+        embedded, deleted = sync_collections(store, kg, texts, encoder, progress)
+        store.close()
+        manifest.setdefault("encoders", {})[encoder.name] = {
+            "fingerprint": fp, "model": encoder.model_id, "dim": encoder.dim,
+            "nodes": kg.num_nodes, "node_types": sorted(texts), "built": time.strftime("%Y-%m-%dT%H:%M:%S"),
+        }
+        manifest["kg"] = kg.name
+        index.publish(staging, manifest)
+    except BaseException:
+        store.close()
+        index.discard(staging)
+        raise
+    return IndexReport(encoder.name, str(index.root), kg.num_nodes, embedded, deleted,
+                       time.perf_counter() - started, False)

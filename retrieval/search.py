@@ -1,0 +1,50 @@
+"""Dense search over the index: typed nearest nodes for a text."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+from retrieval.encoders import SentenceEncoder
+from retrieval.index import Index
+from retrieval.store import ChromaStore, collection_name
+
+
+@dataclass(frozen=True, slots=True)
+class DenseHit:
+    node_id: str
+    name: str
+    type: str
+    score: float
+    encoder: str
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+class DenseSearcher:
+    """Queries one encoder's collections: the target type's alone, or all of them merged."""
+
+    def __init__(self, index: Index, encoder: SentenceEncoder, store: ChromaStore | None = None) -> None:
+        self.index = index
+        self.encoder = encoder
+        self.store = store or index.open_store()
+        entry = index.manifest().get("encoders", {}).get(encoder.name)
+        if entry is None:
+            raise KeyError(f"the index at {index.root} has no collections for encoder {encoder.name!r}; "
+                           f"run `kgqa index --encoder {encoder.name}`")
+        self.node_types: list[str] = entry["node_types"]
+
+    def search(self, text: str, node_type: str | None = None, k: int = 10) -> list[DenseHit]:
+        vector = self.encoder.encode([text])[0]
+        return self.search_vector(vector, node_type, k)
+
+    def search_vector(self, vector, node_type: str | None = None, k: int = 10) -> list[DenseHit]:
+        if node_type is not None and node_type not in self.node_types:
+            raise ValueError(f"unknown node type {node_type!r}; this KG has {', '.join(self.node_types)}")
+        types = [node_type] if node_type else self.node_types
+        hits = []
+        for t in types:
+            for h in self.store.query(collection_name(self.encoder.name, t), vector, k):
+                hits.append(DenseHit(h.id, h.metadata.get("name", h.id), t, h.score, self.encoder.name))
+        hits.sort(key=lambda h: -h.score)
+        return hits[:k]

@@ -1,0 +1,134 @@
+"""The vector store: one small interface, two Chroma backends (embedded folder or server).
+
+Collections are named ``{encoder}__{node type}``: one per encoder and node type, because a
+``where`` filter costs about 15x an unfiltered query.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+
+from assistant.config import set_offline
+
+BATCH = 5000  # Chroma rejects larger batches
+
+
+@dataclass(frozen=True, slots=True)
+class StoreHit:
+    id: str
+    score: float  # cosine similarity
+    metadata: dict
+
+
+def collection_name(encoder: str, node_type: str) -> str:
+    """Chroma-safe name: ``[a-zA-Z0-9._-]``, 3-512 chars, alphanumeric at both ends."""
+    raw = f"{encoder}__{node_type}"
+    safe = re.sub(r"[^a-zA-Z0-9._-]", "-", raw).strip("-._")
+    return safe if len(safe) >= 3 else f"c-{safe}-x"
+
+
+class VectorStore(Protocol):
+    def upsert(self, collection: str, ids: list[str], embeddings: np.ndarray, metadatas: list[dict]) -> None: ...
+    def delete(self, collection: str, ids: list[str]) -> None: ...
+    def query(self, collection: str, embedding: np.ndarray, k: int) -> list[StoreHit]: ...
+    def metadata(self, collection: str) -> dict[str, dict]: ...
+    def collections(self) -> list[str]: ...
+    def count(self, collection: str) -> int: ...
+
+
+class ChromaStore:
+    """Chroma behind :class:`VectorStore`. Never lets Chroma embed: ``embedding_function=None``."""
+
+    def __init__(self, client) -> None:
+        self.client = client
+        self._cols: dict[str, object] = {}
+
+    @classmethod
+    def persistent(cls, path: str | Path) -> ChromaStore:
+        set_offline()
+        import chromadb
+        from chromadb.config import Settings
+
+        return cls(chromadb.PersistentClient(path=str(path), settings=Settings(anonymized_telemetry=False)))
+
+    @classmethod
+    def http(cls, url: str) -> ChromaStore:
+        set_offline()
+        from urllib.parse import urlparse
+
+        import chromadb
+        from chromadb.config import Settings
+
+        parsed = urlparse(url if "://" in url else f"http://{url}")
+        return cls(chromadb.HttpClient(host=parsed.hostname or "127.0.0.1", port=parsed.port or 8000,
+                                       ssl=parsed.scheme == "https",
+                                       settings=Settings(anonymized_telemetry=False)))
+
+    def _col(self, name: str, create: bool = False):
+        col = self._cols.get(name)
+        if col is None:
+            if create:
+                col = self.client.get_or_create_collection(
+                    name, embedding_function=None, configuration={"hnsw": {"space": "cosine"}}
+                )
+            else:
+                col = self.client.get_collection(name, embedding_function=None)
+            self._cols[name] = col
+        return col
+
+    def upsert(self, collection: str, ids: list[str], embeddings: np.ndarray, metadatas: list[dict]) -> None:
+        col = self._col(collection, create=True)
+        for start in range(0, len(ids), BATCH):
+            end = start + BATCH
+            col.upsert(ids=ids[start:end], embeddings=embeddings[start:end], metadatas=metadatas[start:end])
+
+    def delete(self, collection: str, ids: list[str]) -> None:
+        if not ids or collection not in self.collections():
+            return
+        col = self._col(collection)
+        for start in range(0, len(ids), BATCH):
+            col.delete(ids=ids[start:start + BATCH])
+
+    def query(self, collection: str, embedding: np.ndarray, k: int) -> list[StoreHit]:
+        col = self._col(collection)
+        n = min(k, self.count(collection))
+        if n <= 0:
+            return []
+        res = col.query(query_embeddings=np.asarray(embedding, dtype=np.float32).reshape(1, -1),
+                        n_results=n, include=["metadatas", "distances"])
+        return [StoreHit(i, 1.0 - float(d), m or {})
+                for i, d, m in zip(res["ids"][0], res["distances"][0], res["metadatas"][0], strict=True)]
+
+    def metadata(self, collection: str) -> dict[str, dict]:
+        if collection not in self.collections():
+            return {}
+        col, out, offset = self._col(collection), {}, 0
+        while True:
+            res = col.get(include=["metadatas"], limit=BATCH, offset=offset)
+            out.update(zip(res["ids"], res["metadatas"], strict=True))
+            if len(res["ids"]) < BATCH:
+                return out
+            offset += BATCH
+
+    def collections(self) -> list[str]:
+        return [c if isinstance(c, str) else c.name for c in self.client.list_collections()]
+
+    def count(self, collection: str) -> int:
+        return self._col(collection).count()
+
+    def drop(self, collection: str) -> None:
+        if collection in self.collections():
+            self.client.delete_collection(collection)
+        self._cols.pop(collection, None)
+
+    def close(self) -> None:
+        """Release the embedded database files (needed before moving or deleting the folder)."""
+        self._cols.clear()
+        from chromadb.api.shared_system_client import SharedSystemClient
+
+        SharedSystemClient.clear_system_cache()

@@ -1,0 +1,1 @@
+"""Training: SBERT fine-tuning, CLEP alignment, link prediction and graph encoders."""
