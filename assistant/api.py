@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
+import itertools
+import threading
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from assistant.answer import Answer, RankedAnswer
 from assistant.config import DEFAULT_KG, default_index_dir, set_offline
+from assistant.explain import render_path, summarize
 from assistant.kg import KnowledgeGraph, load_kg
+from assistant.parsing.parser import QuestionParser
+from assistant.parsing.path_classifier import RelationPathClassifier
+from assistant.parsing.training import train_from_kg
+from assistant.query import PathStep, Query
+from assistant.traversal import WILDCARD, SupportPath, TraversalAnswer, execute, walk
 from retrieval.encoders import SentenceEncoder, load_encoder
 from retrieval.index import Index
 from retrieval.indexer import IndexReport, build_index
@@ -22,6 +32,8 @@ class Assistant:
     encoder: SentenceEncoder
     kg_path: Path | None = None
     _searcher: DenseSearcher | None = field(default=None, repr=False)
+    _parser: QuestionParser | None = field(default=None, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @classmethod
     def from_path(
@@ -48,9 +60,91 @@ class Assistant:
     @property
     def searcher(self) -> DenseSearcher:
         if self._searcher is None:
-            self._searcher = DenseSearcher(self.index, self.encoder)
+            with self._lock:
+                if self._searcher is None:
+                    self._searcher = DenseSearcher(self.index, self.encoder)
         return self._searcher
 
     def search(self, text: str, node_type: str | None = None, k: int = 10) -> list[DenseHit]:
         """Typed nearest nodes to ``text`` by dense similarity."""
         return self.searcher.search(text, node_type, k)
+
+    # ---- question answering ------------------------------------------------------------
+    @property
+    def parser_dir(self) -> Path:
+        return self.index.root / "parser"
+
+    @property
+    def parser(self) -> QuestionParser:
+        """The question parser; its classifier is fit from the KG's schema on first use."""
+        if self._parser is None:
+            with self._lock:
+                if self._parser is None:
+                    if RelationPathClassifier.exists(self.parser_dir):
+                        clf = RelationPathClassifier.load(self.parser_dir, self.encoder)
+                    else:
+                        clf = train_from_kg(self.kg, self.encoder, self.parser_dir)
+                    self._parser = QuestionParser(self.kg, clf)
+        return self._parser
+
+    def set_classifier(self, classifier: RelationPathClassifier) -> None:
+        self._parser = QuestionParser(self.kg, classifier)
+
+    def parse(self, question: str) -> Query:
+        return self.parser.parse(question)
+
+    def ask(self, question: str, k: int = 10, node_type: str | None = None) -> Answer:
+        """Answer ``question``: ranked answers, each with the KG paths that support it."""
+        started = time.perf_counter()
+        query = self.parse(question)
+        if node_type and query.error is None:
+            query.target_type = node_type
+        answer = Answer(question, query)
+        if query.error:
+            answer.message = query.error
+        elif query.clarification:
+            answer.message = query.clarification.question
+        else:
+            self._answer(query, answer, k)
+        answer.latency_ms = (time.perf_counter() - started) * 1000
+        return answer
+
+    def _answer(self, query: Query, answer: Answer, k: int) -> None:
+        found, notes = execute(self.kg, query)
+        if not found:
+            found = self._neighbourhood(query)
+        if found:
+            for item in found[:k]:
+                node = self.kg.nodes[item.node_id]
+                paths = [render_path(self.kg, p) for p in item.paths[:3]]
+                answer.answers.append(RankedAnswer(node.id, node.name, node.type, float(item.path_count),
+                                                   paths=paths, sources=["graph"]))
+        else:
+            text = query.free_text or query.text
+            target = query.target_type if query.target_type in self.kg.node_types() else None
+            for h in self.search(text, target, k):
+                answer.answers.append(RankedAnswer(h.node_id, h.name, h.type, h.score, semantic=h.score,
+                                                   sources=[f"dense:{h.encoder}"]))
+        answer.message = summarize(self.kg, query, answer, notes)
+
+    def _neighbourhood(self, query: Query) -> list[TraversalAnswer]:
+        """A bare entity ("George Lucas"): the entity itself, or its neighbours of the asked type."""
+        bare = [a for a in query.anchors if not a.path]
+        if not bare:
+            return []
+        anchor = bare[0]
+        target = query.target_type
+        if target is None or target == anchor.type:
+            return [TraversalAnswer(anchor.node_id, [SupportPath(anchor.node_id, ())], 1, {anchor.node_id})]
+        for hops in (1, 2):
+            reach: dict = {}
+            for directions in itertools.product((False, True), repeat=hops):
+                steps = tuple(PathStep(WILDCARD, d) for d in directions)
+                for node_id, (count, paths) in walk(self.kg, anchor.node_id, steps, end_type=target).items():
+                    old_count, old_paths = reach.get(node_id, (0, []))
+                    reach[node_id] = (old_count + count, (old_paths + paths)[:3])
+            if reach:
+                return sorted((TraversalAnswer(n, [SupportPath(anchor.node_id, p) for p in paths], c,
+                                               {anchor.node_id}) for n, (c, paths) in reach.items()),
+                              key=lambda a: (-a.path_count, -self.kg.degree(a.node_id), a.node_id))
+        return []

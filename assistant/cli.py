@@ -91,6 +91,39 @@ def cmd_chat(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_eval(args: argparse.Namespace) -> int:
+    """``kgqa eval QUESTIONS``: score the assistant on a question set and print (or write) the report."""
+    import random
+
+    from assistant.api import Assistant
+    from assistant.evaluation import evaluate, load_questions
+
+    for name in ("k", "workers", "limit"):
+        if getattr(args, name) is not None and getattr(args, name) < (0 if name == "limit" else 1):
+            raise ValueError(f"--{name} must be at least {0 if name == 'limit' else 1}")
+    items = load_questions(args.questions, types=args.types, strip_brackets=args.strip_brackets)
+    total = len(items)
+    if args.limit is not None and args.limit < total:
+        items = (random.Random(args.seed).sample(items, args.limit) if args.seed is not None
+                 else items[:args.limit])
+    bot = Assistant.from_path(args.kg, args.index_dir, progress=not args.json)
+    meta = {"questions_file": str(args.questions), "questions_in_file": total, "kg": str(args.kg),
+            "strip_brackets": args.strip_brackets, "limit": args.limit, "seed": args.seed}
+    report = evaluate(bot, items, k=args.k, workers=args.workers, progress=not args.json, meta=meta)
+    written = report.write_report(args.report) if args.report else None
+    if args.json:
+        out = report.to_dict()
+        out["report"] = {"markdown": str(written[0]), "plot": str(written[1])} if written else None
+        print(json.dumps(out, indent=2, ensure_ascii=False))
+        return 0
+    print(report.to_text())
+    if written:
+        print(f"\nreport: {written[0]} (plot: {written[1]})")
+    else:
+        print("\nno report written (use --report OUT.md for Markdown with failures and a plot)")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="kgqa", description="Question answering over a knowledge graph.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -119,6 +152,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-k", type=int, default=10)
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_ask)
+
+    p = sub.add_parser("eval", help="score the assistant on a question set (JSONL or MetaQA)")
+    p.add_argument("questions", type=Path, help="JSONL, or MetaQA 'question [topic]<TAB>a|b' (.txt[.gz])")
+    _add_kg_arg(p)
+    p.add_argument("-k", type=int, default=10, help="answers per question; cut-off for Hits@k and MRR")
+    p.add_argument("--strip-brackets", action="store_true", help="remove [ ] around topic entities")
+    p.add_argument("--types", type=Path, default=None,
+                   help="MetaQA question-type file (default: ../qa_<split>_qtype.txt when present)")
+    p.add_argument("--limit", type=int, default=None, help="evaluate at most N questions (the first N)")
+    p.add_argument("--seed", type=int, default=None, help="with --limit: a seeded random sample instead")
+    p.add_argument("--workers", type=int, default=1, help="threads asking concurrently")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--report", type=Path, default=None, help="write a Markdown report here (and a .png beside)")
+    p.set_defaults(func=cmd_eval)
 
     p = sub.add_parser("chat", help="serve the chat UI")
     _add_kg_arg(p)

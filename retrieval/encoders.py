@@ -45,6 +45,7 @@ class SentenceEncoder:
     path: Path
     device: str | None = None
     batch_size: int = 64
+    max_seq_length: int = 128  # all-MiniLM-L6-v2 was trained on 128 word pieces
 
     def __post_init__(self) -> None:
         set_offline()
@@ -54,12 +55,13 @@ class SentenceEncoder:
             self.model = SentenceTransformer(str(self.path), device=pick_device(self.device))
         except (OSError, ValueError) as exc:
             raise EncoderUnavailable(f"cannot load encoder {self.name!r} from {self.path}: {exc}") from exc
+        self.model.max_seq_length = min(self.max_seq_length, self.model.max_seq_length or self.max_seq_length)
         self.dim = int(self.model.get_embedding_dimension())
 
     @property
     def model_id(self) -> str:
         """Identifies the weights, so an index knows when it must be rebuilt."""
-        return f"{self.name}:{self.path}"
+        return f"{self.name}:{self.path}:{self.model.max_seq_length}"
 
     def encode(self, texts: list[str], batch_size: int | None = None, progress: bool = False) -> np.ndarray:
         if not texts:

@@ -7,8 +7,8 @@ from collections import defaultdict
 
 from assistant.kg.graph import KnowledgeGraph, Node
 
-MAX_NAMES_PER_RELATION = 6
-MAX_FACTS = 10
+MAX_NAMES_PER_RELATION = 5
+MAX_FACTS = 8
 
 
 def node_facts(kg: KnowledgeGraph, node_id: str) -> list[str]:

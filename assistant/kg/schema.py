@@ -17,7 +17,9 @@ class RelationSpec:
         target_type: Node type at the head of the arrow (``"project"``), or ``None`` if mixed.
         forward: Verbalisation read source -> target: ``"directed"``.
         inverse: Verbalisation read target -> source: ``"directed by"``.
-        paraphrases: Other ways people say it ("made the film"), used for relation detection.
+        paraphrases: Other ways to say ``forward`` ("helmed"), used for relation detection.
+        inverse_paraphrases: Other ways to say ``inverse`` ("a film by").
+        source_nouns: Role nouns for the source ("director"), so "sci-fi directors" parses.
     """
 
     name: str
@@ -27,6 +29,7 @@ class RelationSpec:
     inverse: str
     paraphrases: tuple[str, ...] = ()
     inverse_paraphrases: tuple[str, ...] = ()
+    source_nouns: tuple[str, ...] = ()  # what a source is called: "director" for ``directed``
 
 
 def humanize_relation(name: str) -> str:

@@ -78,5 +78,6 @@ def parse_schema(path: Path, log: ProblemLog) -> Schema:
             inverse=entry.get("inverse") or f"{forward} (inverse)",
             paraphrases=tuple(entry.get("paraphrases", ())),
             inverse_paraphrases=tuple(entry.get("inverse_paraphrases", ())),
+            source_nouns=tuple(entry.get("source_nouns", ())),
         )
     return schema

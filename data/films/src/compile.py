@@ -85,6 +85,37 @@ SKILLS = {
     "Motion Capture": "Performing characters through motion capture.",
     "Showrunning": "Running a television series as its lead writer-producer.",
 }
+GENRE_ALIASES = {
+    "Science Fiction": ["Sci-Fi", "SF", "scifi", "science-fiction"],
+    "Space Opera": ["space adventure", "space fantasy"],
+    "Animation": ["animated", "cartoon"],
+    "Superhero": ["superheroes", "super hero", "comic book"],
+    "Family": ["kids", "children's film"],
+    "Martial Arts": ["kung fu", "wuxia"],
+    "Romance": ["romantic", "love story"],
+    "Comedy": ["comedies", "funny"],
+    "Horror": ["scary"],
+    "Thriller": ["suspense"],
+    "Western": ["cowboy"],
+    "Historical": ["history"],
+    "Biography": ["biopic", "biographical"],
+    "Stop-motion": ["stop motion", "claymation"],
+    "Documentary": ["docs"],
+    "Noir": ["film noir"],
+}
+# Role nouns as skill aliases, so "stop-motion animators" or "casting directors" find the skill.
+SKILL_ALIASES = {
+    "Acting": ["actor", "actress"], "Voice Acting": ["voice actor", "voice actress", "voice artist"],
+    "Directing": ["film director"], "Producing": ["film producer"],
+    "Screenwriting": ["screenwriter", "scriptwriter"], "Film Scoring": ["film composer", "film music"],
+    "Cinematography": ["cinematographer", "director of photography"], "Editing": ["film editor", "film editing"],
+    "Visual Effects": ["VFX", "visual effects artist", "special effects"], "Animation": ["animator"],
+    "Stop-motion Animation": ["stop-motion animator", "stop motion animator", "stop-motion"],
+    "Puppetry": ["puppeteer"], "Casting": ["casting director"], "Production Design": ["production designer"],
+    "Stunts": ["stunt performer", "stuntman"], "Sound Design": ["sound designer"],
+    "Creature Design": ["creature designer", "makeup effects"], "Motion Capture": ["motion capture performer"],
+    "Showrunning": ["showrunner"],
+}
 ROLES = {  # role -> (relation, implied skill)
     "director": ("directed", "Directing"),
     "producer": ("produced", "Producing"),
@@ -212,7 +243,11 @@ def compile_kg(paths: list[Path]) -> tuple[list[dict], list[dict], Problems]:
         return node_id
 
     def simple(ntype: str, name: str, description: str = "") -> str:
-        return node(f"{ntype}:{slugify(name)}", ntype, name, description)
+        node_id = node(f"{ntype}:{slugify(name)}", ntype, name, description)
+        aliases = {"genre": GENRE_ALIASES, "skill": SKILL_ALIASES}.get(ntype, {}).get(name)
+        if aliases:
+            nodes[node_id]["aliases"] = aliases
+        return node_id
 
     def person_id(name: str, file: str, number: int) -> str | None:
         if name not in people:

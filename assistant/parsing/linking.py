@@ -1,0 +1,137 @@
+"""Entity linking without brackets: exact -> normalised -> fuzzy -> dense.
+
+Every span of the question is looked up in the KG's name index; spans that match nothing may
+match a name fuzzily (typos: "Steven Spielburg"). Candidates carry a prior that favours long,
+capitalised spans over common words, so "Up" the film is only chosen when the question wants it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from rapidfuzz import fuzz, process
+
+from assistant.kg.graph import KnowledgeGraph
+from assistant.kg.normalize import normalize_name
+from assistant.parsing.cues import singular, type_words
+
+STOPWORDS = set("""a an the of in on at to for by with and or is are was were be been who whom whose what which
+when where how why did do does has have had that this these those me my i you your it its there their them they
+he she his her some any all most more than as from about into also movie movies film films show shows
+please list name tell find give""".split())
+_TOKEN = re.compile(r"\S+")
+MAX_SPAN_TOKENS = 12
+
+
+@dataclass(slots=True)
+class Mention:
+    """A span of the question and the nodes it may refer to."""
+
+    text: str
+    start: int  # token index
+    end: int  # token index, exclusive
+    char_start: int
+    char_end: int
+    node_ids: list[str]
+    method: str  # exact | normalised | fuzzy | dense
+    similarity: float  # 1.0 for exact/normalised matches
+    prior: float
+
+    @property
+    def length(self) -> int:
+        return self.end - self.start
+
+
+class EntityLinker:
+    """Finds candidate mentions of KG nodes in free text."""
+
+    def __init__(self, kg: KnowledgeGraph, fuzzy_cutoff: float = 86.0) -> None:
+        self.kg = kg
+        self.fuzzy_cutoff = fuzzy_cutoff
+        self._keys: list[str] | None = None
+        self._type_words = type_words()
+
+    def _span_prior(self, tokens: list[str], key: str) -> float:
+        words = key.split()
+        if not words:
+            return 0.0
+        if all(w in STOPWORDS or w in self._type_words for w in words):
+            return 0.05
+        if len(words) == 1:
+            capitalised = tokens[0][:1].isupper() or tokens[0][:1].isdigit()
+            return 0.8 if capitalised else 0.4
+        return 1.0
+
+    def mentions(self, text: str, fuzzy: bool = True) -> list[Mention]:
+        """All spans that name a node (exact or normalised), plus fuzzy ones for what is left."""
+        spans = [(m.group(), m.start(), m.end()) for m in _TOKEN.finditer(text)]
+        found: list[Mention] = []
+        covered: set[int] = set()
+        for n in range(min(MAX_SPAN_TOKENS, len(spans)), 0, -1):
+            for i in range(len(spans) - n + 1):
+                start_char, end_char = spans[i][1], spans[i + n - 1][2]
+                raw = text[start_char:end_char]
+                for variant in _variants(raw):
+                    key = normalize_name(variant)
+                    ids = self.kg.ids_for_key(key) if key else []
+                    if ids:
+                        exact = any(self.kg.nodes[x].name == variant.strip() for x in ids)
+                        tokens = [t for t, _, _ in spans[i:i + n]]
+                        found.append(Mention(variant.strip(), i, i + n, start_char, start_char + len(variant.strip()),
+                                             list(ids), "exact" if exact else "normalised", 1.0,
+                                             self._span_prior(tokens, key)))
+                        covered.update(range(i, i + n))
+                        break
+        if fuzzy:
+            found += self._fuzzy(text, spans, covered)
+        return found
+
+    def _fuzzy(self, text: str, spans: list[tuple[str, int, int]], covered: set[int]) -> list[Mention]:
+        """Fuzzy matches for uncovered spans of 1-5 tokens that contain a content word."""
+        if self._keys is None:
+            self._keys = [k for k in self.kg.name_keys() if len(k) >= 4]
+        out: list[Mention] = []
+        for n in range(min(5, len(spans)), 0, -1):
+            for i in range(len(spans) - n + 1):
+                if any(j in covered for j in range(i, i + n)):
+                    continue
+                raw = text[spans[i][1]:spans[i + n - 1][2]]
+                key = normalize_name(raw)
+                words = key.split()
+                if len(key) < 5 or all(w in STOPWORDS or w in self._type_words for w in words):
+                    continue
+                match = process.extractOne(key, self._keys, scorer=fuzz.ratio, score_cutoff=self.fuzzy_cutoff)
+                if match is None:
+                    continue
+                tokens = [t for t, _, _ in spans[i:i + n]]
+                out.append(Mention(raw, i, i + n, spans[i][1], spans[i + n - 1][2],
+                                   list(self.kg.ids_for_key(match[0])), "fuzzy", match[1] / 100.0,
+                                   self._span_prior(tokens, key) * match[1] / 100.0))
+                covered.update(range(i, i + n))
+        return out
+
+    def nearest_names(self, text: str, limit: int = 3) -> list[str]:
+        """Closest node names to ``text`` by spelling, for "not in the graph" replies."""
+        if self._keys is None:
+            self._keys = [k for k in self.kg.name_keys() if len(k) >= 4]
+        matches = process.extract(normalize_name(text), self._keys, scorer=fuzz.WRatio, limit=limit)
+        names = []
+        for key, _, _ in matches:
+            ids = self.kg.ids_for_key(key)
+            if ids:
+                names.append(self.kg.nodes[ids[0]].label)
+        return names
+
+
+def _variants(raw: str) -> list[str]:
+    """The span, and the span without trailing punctuation or a possessive 's."""
+    stripped = raw.strip(" ?!.,;:\"“”()[]")
+    out = [raw, stripped]
+    for suffix in ("'s", "’s", "'", "’"):
+        if stripped.endswith(suffix):
+            out.append(stripped[: -len(suffix)])
+    words = stripped.split()
+    if words and singular(words[-1]) != words[-1]:  # "space operas" -> "space opera"
+        out.append(" ".join([*words[:-1], singular(words[-1])]))
+    return list(dict.fromkeys(v for v in out if v))

@@ -1,0 +1,298 @@
+"""The question parser: text -> entity-type-aware :class:`~assistant.query.Query`.
+
+1. checks the input; 2. finds every mention of a KG node (exact, normalised, fuzzy);
+3. for each candidate mention, masks it and asks the relation-path classifier which path leads
+from it to the answer, scoring (mention, node type, path) jointly so the node type must fit the
+path's start; 4. turns the remaining mentions of constraint types (genre, skill, year...) into
+extra anchors with schema paths to the answer type; 5. adds cue-word constraints (documentary,
+1980s) and qualifiers (good, best); 6. asks for clarification when two readings are close.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+
+from assistant.kg.graph import KnowledgeGraph, Node
+from assistant.kg.normalize import normalize_name
+from assistant.parsing.cues import PROJECT_KINDS, find_decade, find_qualifiers, find_years, singular, type_words
+from assistant.parsing.linking import STOPWORDS, EntityLinker, Mention
+from assistant.parsing.path_classifier import RelationPathClassifier
+from assistant.parsing.paths import MASK, TypedStep, typed_steps
+from assistant.parsing.validation import check_input
+from assistant.query import Anchor, Clarification, Constraint, PathStep, Query, parse_path_label
+from assistant.traversal import WILDCARD, walk
+
+_CAPITALISED = re.compile(r"\b(?:[A-Z][\w'’.-]+)(?:\s+(?:of|the|de|la|von|van|and|&)?\s*[A-Z][\w'’.-]+)*")
+
+
+@dataclass
+class ParserConfig:
+    """Knobs of the parser (fit or derived from the KG, not tuned per question)."""
+
+    min_path_probability: float = 0.3
+    max_candidates: int = 8
+    clarify_ratio: float = 3.0  # ask when the runner-up's prominence is within this factor
+    constraint_types: set[str] | None = None  # None: derived from the KG
+    hub_types: set[str] = field(default_factory=set)
+
+
+class QuestionParser:
+    def __init__(self, kg: KnowledgeGraph, classifier: RelationPathClassifier | None,
+                 config: ParserConfig | None = None) -> None:
+        self.kg = kg
+        self.classifier = classifier
+        self.config = config or ParserConfig()
+        self.linker = EntityLinker(kg)
+        self.steps: list[TypedStep] = typed_steps(kg)
+        type_counts = Counter(n.type for n in kg.nodes.values())
+        ends = Counter(s.start_type for s in self.steps)
+        self.hub_types = self.config.hub_types or ({ends.most_common(1)[0][0]} if ends else set())
+        if self.config.constraint_types is not None:
+            self.constraint_types = set(self.config.constraint_types)
+        else:  # small vocabularies that describe hub nodes: genres, skills, languages, years...
+            total = max(1, kg.num_nodes)
+            self.constraint_types = {t for t, c in type_counts.items()
+                                     if t not in self.hub_types and c / total < 0.05 and c <= 1000}
+        self.label_types: dict[str, tuple[str, str]] = {}
+        if classifier is not None:
+            for label in classifier.labels:
+                typed = self._typed(parse_path_label(label), None)
+                if typed:
+                    self.label_types[label] = (typed[0].start_type, typed[-1].end_type)
+        self.type_words = type_words()
+        self.role_nouns: dict[str, str] = {}
+        for spec in kg.schema.relations.values():
+            for noun in spec.source_nouns:
+                self.role_nouns[normalize_name(noun)] = spec.name
+        self.label_index: dict[str, list[str]] = defaultdict(list)
+        for node in kg.nodes.values():
+            if node.label != node.name:
+                self.label_index[normalize_name(node.label)].append(node.id)
+
+    # ---- helpers --------------------------------------------------------------------------
+    def _typed(self, path: tuple[PathStep, ...], start_type: str | None) -> list[TypedStep] | None:
+        """Type the path's steps (start type optional); ``None`` if it cannot be typed."""
+        out: list[TypedStep] = []
+        current = start_type
+        for step in path:
+            options = [s for s in self.steps if s.step == step and (current is None or s.start_type == current)]
+            if not options:
+                return None
+            out.append(options[0])
+            current = options[0].end_type
+        return out
+
+    def _mask(self, text: str, mention: Mention) -> str:
+        return text[:mention.char_start] + MASK + text[mention.char_end:]
+
+    def _roles(self, text: str) -> list[str]:
+        """Relations named by role nouns: "director" -> ``directed``."""
+        words = [singular(w) for w in normalize_name(text).split()]
+        joined = " " + " ".join(words) + " "
+        found = [rel for noun, rel in self.role_nouns.items() if f" {singular(noun)} " in joined
+                 or f" {noun} " in joined]
+        return list(dict.fromkeys(found))
+
+    def _cue_type(self, text: str) -> str | None:
+        lowered = normalize_name(text)
+        words = lowered.split()
+        if words and words[0] in ("who", "whom", "whose"):
+            return "person" if "person" in self.kg.node_types() else None
+        for word in words:
+            node_type = self.type_words.get(word)
+            if node_type in self.kg.node_types():
+                return node_type
+            if node_type == "project" and "movie" in self.kg.node_types():
+                return "movie"
+        if self._roles(text):
+            return "person"
+        return None
+
+    def _kind(self, text: str) -> str | None:
+        lowered = " " + normalize_name(text) + " "
+        for word, kind in sorted(PROJECT_KINDS.items(), key=lambda kv: -len(kv[0])):
+            if kind != "film" and f" {word} " in lowered:
+                return kind
+        return None
+
+    def _constraint_path(self, start_type: str, target_type: str | None, roles: list[str]) -> tuple[PathStep, ...]:
+        """A schema path from a constraint's type to the answer type, preferring named roles."""
+        direct = [s for s in self.steps if s.start_type == start_type and (target_type in (None, s.end_type))]
+        if target_type and direct:
+            preferred = [s for s in direct if s.step.relation in roles]
+            return ((preferred or direct)[0].step,)
+        for hub in self.hub_types:
+            first = [s for s in self.steps if s.start_type == start_type and s.end_type == hub]
+            if not first:
+                continue
+            if target_type in (None, hub):
+                return (first[0].step,)
+            second = [s for s in self.steps if s.start_type == hub and s.end_type == target_type]
+            preferred = [s for s in second if s.step.relation in roles]
+            if preferred:
+                return (first[0].step, preferred[0].step)
+            if second:
+                return (first[0].step, PathStep(WILDCARD, second[0].step.inverse))
+        return ()
+
+    # ---- main entry ---------------------------------------------------------------------
+    def parse(self, text: str) -> Query:
+        error = check_input(text)
+        if error:
+            return Query(text=text if isinstance(text, str) else "", error=error)
+        query = Query(text=text)
+        query.qualifiers = find_qualifiers(text)
+        roles = self._roles(text)
+        cue_type = self._cue_type(text)
+        mentions = self.linker.mentions(text, fuzzy=False)
+        mentions += self._label_mentions(text)
+        if not any(m.prior >= 0.8 for m in mentions):
+            mentions += self.linker._fuzzy(text, [(mm.group(), mm.start(), mm.end())
+                                                  for mm in re.finditer(r"\S+", text)],
+                                           {i for m in mentions for i in range(m.start, m.end) if m.prior >= 0.8})
+        main = self._choose_main(text, mentions, cue_type)
+        used: list[Mention] = []
+        if main is not None:
+            mention, node_type, label, prob = main
+            nodes = [self.kg.nodes[i] for i in mention.node_ids if self.kg.nodes[i].type == node_type]
+            path = parse_path_label(label) if label else ()
+            chosen = self._disambiguate(text, mention, nodes, path, query)
+            if chosen is not None:
+                query.anchors.append(Anchor(mention.text, chosen.id, chosen.name, chosen.type,
+                                            round(prob * mention.similarity, 4), path, mention.method))
+                query.path_confidence = prob
+                if label:
+                    query.target_type = self.label_types.get(label, (None, None))[1]
+            used.append(mention)
+        query.target_type = query.target_type or cue_type
+        self._add_constraint_anchors(text, mentions, used, roles, query)
+        kind = self._kind(text)
+        if kind and query.target_type in self.hub_types | {"project"}:
+            query.constraints.append(Constraint("project_kind", kind))
+        linked_years = {a.name for a in query.anchors if a.type == "year"}
+        decade = find_decade(text)
+        if decade is not None:
+            query.constraints.append(Constraint("decade", str(decade)))
+        for year in find_years(text):
+            if str(year) not in linked_years and decade is None and not any(
+                    str(year) in a.mention for a in query.anchors):
+                query.constraints.append(Constraint("year", str(year)))
+        self._unknown(text, mentions, query)
+        covered = {i for m in used for i in range(m.char_start, m.char_end)}
+        covered |= {i for a in query.anchors for m in mentions if m.text == a.mention
+                    for i in range(m.char_start, m.char_end)}
+        rest = "".join(ch if i not in covered else " " for i, ch in enumerate(text))
+        query.free_text = " ".join(w for w in normalize_name(rest).split() if w not in STOPWORDS)
+        return query
+
+    def _label_mentions(self, text: str) -> list[Mention]:
+        """Mentions of disambiguated labels such as "Dune (1984)" (used by clarification replies)."""
+        out = []
+        for match in re.finditer(r"[^?!,;]+?\(\d{4}\)", text):
+            raw = match.group().strip()
+            words = raw.split()
+            for i in range(len(words)):
+                candidate = " ".join(words[i:])
+                ids = self.label_index.get(normalize_name(candidate))
+                if ids:
+                    start = match.start() + match.group().index(candidate)
+                    out.append(Mention(candidate, 0, len(candidate.split()), start, start + len(candidate),
+                                       list(ids), "exact", 1.0, 1.2))
+                    break
+        return out
+
+    def _choose_main(self, text: str, mentions: list[Mention], cue_type: str | None):
+        """Pick (mention, node type, path label, probability) maximising the joint score."""
+        if not mentions:
+            return None
+        candidates = sorted(mentions, key=lambda m: (-m.prior * (1 + 0.15 * min(m.length, 5)), m.char_start))
+        candidates = candidates[: self.config.max_candidates]
+        if self.classifier is None:
+            best = candidates[0]
+            return best, self.kg.nodes[best.node_ids[0]].type, "", 0.0
+        probs = self.classifier.predict_proba([self._mask(text, m) for m in candidates])
+        best, best_score = None, 0.0
+        fallback, fallback_score = None, 0.0
+        for m, row in zip(candidates, probs, strict=True):
+            types = {self.kg.nodes[i].type for i in m.node_ids}
+            span_weight = m.prior * (1 + 0.15 * min(m.length, 5))
+            for node_type in types:
+                if span_weight > fallback_score and node_type not in self.constraint_types:
+                    fallback, fallback_score = (m, node_type, "", 0.0), span_weight
+                fits = [j for j, label in enumerate(self.classifier.labels)
+                        if self.label_types.get(label, (None, None))[0] == node_type]
+                if not fits:
+                    continue
+                mass = float(row[fits].sum())
+                for j in fits:
+                    # P(path | the mention is a node of this type), weighted by how well the type fits at all
+                    conditional = float(row[j]) / mass if mass > 0 else 0.0
+                    score = conditional * (mass ** 0.5) * span_weight
+                    if cue_type and self.label_types[self.classifier.labels[j]][1] != cue_type:
+                        score *= 0.5
+                    if score > best_score:
+                        best, best_score = (m, node_type, self.classifier.labels[j], conditional), score
+        if best is not None and best[3] >= self.config.min_path_probability:
+            return best
+        if fallback is not None:  # a bare entity, unless a longer constraint mention ("stop-motion animators")
+            longest = max(candidates, key=lambda m: (m.length, m.prior))
+            if longest.length > fallback[0].length and all(
+                    self.kg.nodes[i].type in self.constraint_types for i in longest.node_ids):
+                return None
+        return fallback
+
+    def _disambiguate(self, text: str, mention: Mention, nodes: list[Node], path: tuple[PathStep, ...],
+                      query: Query) -> Node | None:
+        if len(nodes) <= 1:
+            return nodes[0] if nodes else None
+        years = set(find_years(text))
+        by_year = [n for n in nodes if n.attr("year") in years]
+        if len(by_year) == 1:
+            return by_year[0]
+        if path:
+            reachable = [n for n in nodes if walk(self.kg, n.id, path[:1])]
+            nodes = reachable or nodes
+        ranked = sorted(nodes, key=lambda n: -self.kg.degree(n.id))
+        if len(ranked) == 1 or self.kg.degree(ranked[0].id) >= self.config.clarify_ratio * max(
+                1, self.kg.degree(ranked[1].id)):
+            return ranked[0]
+        options = [{"node_id": n.id, "label": n.label, "type": n.type,
+                    "description": (n.description or "")[:160]} for n in ranked]
+        query.clarification = Clarification(
+            f"Which “{mention.text}” do you mean: " + ", ".join(o["label"] for o in options) + "?",
+            mention.text, options)
+        return None
+
+    def _add_constraint_anchors(self, text: str, mentions: list[Mention], used: list[Mention], roles: list[str],
+                                query: Query) -> None:
+        taken = {i for m in used for i in range(m.char_start, m.char_end)}
+        for m in sorted(mentions, key=lambda m: (-m.length, m.char_start)):
+            span = set(range(m.char_start, m.char_end))
+            if span & taken or m.prior < 0.8 and m.length < 2:
+                continue
+            nodes = [self.kg.nodes[i] for i in m.node_ids if self.kg.nodes[i].type in self.constraint_types]
+            if not nodes:
+                continue
+            node = max(nodes, key=lambda n: self.kg.degree(n.id))
+            if any(a.node_id == node.id for a in query.anchors):
+                continue
+            path = self._constraint_path(node.type, query.target_type, roles)
+            if not path:
+                continue
+            query.anchors.append(Anchor(m.text, node.id, node.name, node.type, round(m.similarity, 4), path,
+                                        m.method))
+            taken |= span
+
+    def _unknown(self, text: str, mentions: list[Mention], query: Query) -> None:
+        """Capitalised names that link to nothing: report them with the nearest names."""
+        covered = {i for m in mentions for i in range(m.char_start, m.char_end)}
+        for match in _CAPITALISED.finditer(text):
+            span = range(match.start(), match.end())
+            words = match.group().split()
+            if any(i in covered for i in span) or len(words) < 2 and match.start() == 0:
+                continue
+            if all(normalize_name(w) in STOPWORDS or normalize_name(w) in self.type_words for w in words):
+                continue
+            query.unknown.append({"mention": match.group(), "nearest": self.linker.nearest_names(match.group())})
