@@ -33,6 +33,8 @@ class Assistant:
     kg_path: Path | None = None
     _searcher: DenseSearcher | None = field(default=None, repr=False)
     _parser: QuestionParser | None = field(default=None, repr=False)
+    #: "full" (graph + dense), or an ablation: "dense" (dense search only), "traversal" (graph only)
+    mode: str = "full"
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @classmethod
@@ -110,8 +112,8 @@ class Assistant:
         return answer
 
     def _answer(self, query: Query, answer: Answer, k: int) -> None:
-        found, notes = execute(self.kg, query)
-        if not found:
+        found, notes = ([], []) if self.mode == "dense" else execute(self.kg, query)
+        if not found and self.mode != "dense":
             found = self._neighbourhood(query)
         if found:
             for item in found[:k]:
@@ -119,7 +121,7 @@ class Assistant:
                 paths = [render_path(self.kg, p) for p in item.paths[:3]]
                 answer.answers.append(RankedAnswer(node.id, node.name, node.type, float(item.path_count),
                                                    paths=paths, sources=["graph"]))
-        else:
+        elif self.index.exists() and self.mode != "traversal":
             text = query.free_text or query.text
             target = query.target_type if query.target_type in self.kg.node_types() else None
             for h in self.search(text, target, k):
