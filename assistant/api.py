@@ -113,7 +113,8 @@ class Assistant:
 
     def _answer(self, query: Query, answer: Answer, k: int) -> None:
         found, notes = ([], []) if self.mode == "dense" else execute(self.kg, query)
-        if not found and self.mode != "dense":
+        descriptive = len(query.free_text.split()) >= 5  # a plot or a profile, not a name
+        if not found and self.mode != "dense" and not descriptive:
             found = self._neighbourhood(query)
         if found:
             for item in found[:k]:
@@ -122,12 +123,29 @@ class Assistant:
                 answer.answers.append(RankedAnswer(node.id, node.name, node.type, float(item.path_count),
                                                    paths=paths, sources=["graph"]))
         elif self.index.exists() and self.mode != "traversal":
-            text = query.free_text or query.text
-            target = query.target_type if query.target_type in self.kg.node_types() else None
-            for h in self.search(text, target, k):
-                answer.answers.append(RankedAnswer(h.node_id, h.name, h.type, h.score, semantic=h.score,
-                                                   sources=[f"dense:{h.encoder}"]))
+            self._dense_answers(query, answer, k, descriptive)
         answer.message = summarize(self.kg, query, answer, notes)
+
+    def _dense_answers(self, query: Query, answer: Answer, k: int, descriptive: bool) -> None:
+        """Semantic search; a description is searched whole, among the KG's main entities by default,
+        and entities the question names (a keyword, a genre) add graph evidence to the candidates."""
+        target = query.target_type if query.target_type in self.kg.node_types() else None
+        if descriptive:
+            text = query.text
+            cue = self.parser._cue_type(query.text)
+            target = cue if cue in self.kg.node_types() else next(iter(self.parser.hub_types), None)
+        else:
+            text = query.free_text or query.text
+        hits = self.search(text, target, max(k, 20))
+        linked = {}
+        for anchor in query.anchors:
+            for hop in self.kg.neighbors(anchor.node_id, direction="both"):
+                linked.setdefault(hop.node, []).append(SupportPath(anchor.node_id, (hop,)))
+        ranked = sorted(hits, key=lambda h: -(h.score + 0.05 * len(linked.get(h.node_id, []))))
+        for h in ranked[:k]:
+            paths = [render_path(self.kg, p) for p in linked.get(h.node_id, [])[:3]]
+            answer.answers.append(RankedAnswer(h.node_id, h.name, h.type, h.score, paths=paths, semantic=h.score,
+                                               sources=[f"dense:{h.encoder}"] + (["graph"] if paths else [])))
 
     def _neighbourhood(self, query: Query) -> list[TraversalAnswer]:
         """A bare entity ("George Lucas"): the entity itself, or its neighbours of the asked type."""

@@ -18,6 +18,9 @@ def render_path(kg: KnowledgeGraph, path: SupportPath) -> EvidencePath:
     text = kg.nodes[path.anchor].label
     for hop in path.hops:
         verb = kg.schema.verbalize(hop.edge.relation)
+        character = (hop.edge.qualifiers or {}).get("character")
+        if character:
+            verb += f" (as {character})"
         label = kg.nodes[hop.node].label
         text += f" ←{verb}— {label}" if hop.inverse else f" —{verb}→ {label}"
         nodes.append(hop.node)

@@ -20,13 +20,16 @@ class PathStep:
         return cls(text.lstrip("^"), text.startswith("^"))
 
 
+IDENTITY = "="  # the label of the empty path: the question asks for the entity itself ("who is X")
+
+
 def path_label(path: tuple[PathStep, ...] | list[PathStep]) -> str:
     """``"acted_in/^directed"``: a stable string for a relation path (a classifier label)."""
-    return "/".join(str(s) for s in path)
+    return "/".join(str(s) for s in path) or IDENTITY
 
 
 def parse_path_label(label: str) -> tuple[PathStep, ...]:
-    return tuple(PathStep.parse(p) for p in label.split("/") if p)
+    return tuple(PathStep.parse(p) for p in label.split("/") if p and p != IDENTITY)
 
 
 @dataclass(slots=True)

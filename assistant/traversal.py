@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from assistant.kg.graph import Hop, KnowledgeGraph
+from assistant.kg.normalize import normalize_name
 from assistant.query import Anchor, Constraint, PathStep, Query
 
 WILDCARD = "*"
@@ -54,8 +55,22 @@ def walk(kg: KnowledgeGraph, start: str, steps: tuple[PathStep, ...], end_type: 
     return frontier
 
 
+def character_credits(kg: KnowledgeGraph, character: str) -> dict[str, tuple[int, list[tuple[Hop, ...]]]]:
+    """People credited with playing or voicing ``character``, each with the credit as its path."""
+    key = normalize_name(character)
+    found: dict[str, tuple[int, list[tuple[Hop, ...]]]] = {}
+    for edge in kg.iter_edges():
+        quals = edge.qualifiers
+        if quals and quals.get("character") and normalize_name(str(quals["character"])) == key:
+            count, paths = found.get(edge.source, (0, []))
+            found[edge.source] = (count + 1, (paths + [(Hop(edge, edge.source, True),)])[:PATHS_KEPT])
+    return found
+
+
 def _satisfies(kg: KnowledgeGraph, node_id: str, constraint: Constraint) -> bool:
     node = kg.nodes[node_id]
+    if constraint.kind == "character":
+        return True  # applied as an anchor in :func:`execute`
     if constraint.kind == "project_kind":
         return node.attr("kind") == constraint.value
     if constraint.kind in ("year", "decade"):
@@ -79,6 +94,12 @@ def execute(kg: KnowledgeGraph, query: Query) -> tuple[list[TraversalAnswer], li
     """
     notes: list[str] = []
     per_anchor: list[tuple[Anchor, dict]] = []
+    for constraint in query.constraints:
+        if constraint.kind == "character":
+            reach = character_credits(kg, constraint.value)
+            if reach:  # the credit edge's project is the "anchor" its path starts from
+                reach = {n: (c, [p for p in paths]) for n, (c, paths) in reach.items()}
+                per_anchor.append((Anchor(constraint.value, "", constraint.value, "character", 1.0), reach))
     for anchor in query.anchors:
         if anchor.path:
             end_type = query.target_type if anchor.path[-1].relation == WILDCARD else None
@@ -109,7 +130,7 @@ def execute(kg: KnowledgeGraph, query: Query) -> tuple[list[TraversalAnswer], li
             ans = answers.setdefault(node_id, TraversalAnswer(node_id))
             ans.path_count += count
             ans.anchors.add(anchor.node_id)
-            ans.paths.extend(SupportPath(anchor.node_id, p) for p in paths)
+            ans.paths.extend(SupportPath(anchor.node_id or p[0].edge.target, p) for p in paths)
     ranked = sorted(answers.values(), key=lambda a: (-len(a.anchors), -a.path_count, -kg.degree(a.node_id),
                                                      a.node_id))
     return ranked, notes

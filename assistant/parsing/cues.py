@@ -14,7 +14,8 @@ TYPE_NOUNS: dict[str, tuple[str, str, tuple[str, ...]]] = {
                                     "artists", "filmmaker", "filmmakers", "talent", "crew")),
     "project": ("film", "films", ("movie", "movies", "project", "projects", "series", "show", "shows",
                                   "documentary", "documentaries", "picture", "pictures", "title", "titles",
-                                  "short", "shorts", "episode", "episodes", "special", "cartoon", "cartoons")),
+                                  "short", "shorts", "episode", "episodes", "special", "cartoon", "cartoons",
+                                  "filmography", "credits", "works")),
     "movie": ("movie", "movies", ("film", "films", "picture", "pictures", "title", "titles")),
     "genre": ("genre", "genres", ("kind of film", "type of film", "category", "categories")),
     "keyword": ("keyword", "keywords", ("theme", "themes", "topic", "topics", "motif", "motifs")),
@@ -59,8 +60,25 @@ def type_words() -> dict[str, str]:
     return out
 
 
-def noun(node_type: str, plural: bool = False) -> str:
-    """A readable noun for a node type (``project`` -> ``film``); unknown types use their name."""
+# Alternative nouns used when generating training questions, so "documentaries" or "studios" are seen.
+NOUN_VARIANTS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "project": (("film", "movie", "project", "title", "documentary", "series", "show"),
+                ("films", "movies", "projects", "titles", "documentaries", "series", "shows", "pictures")),
+    "movie": (("movie", "film"), ("movies", "films")),
+    "person": (("person", "artist", "filmmaker"), ("people", "persons", "artists", "filmmakers")),
+    "company": (("company", "studio"), ("companies", "studios")),
+    "keyword": (("keyword", "theme", "topic"), ("keywords", "themes", "topics")),
+    "tag": (("tag", "topic"), ("tags", "topics")),
+}
+
+
+def noun(node_type: str, plural: bool = False, rng=None) -> str:
+    """A readable noun for a node type (``project`` -> ``film``); unknown types use their name.
+
+    With ``rng``, a random variant ("movies", "documentaries") for varied generated questions.
+    """
+    if rng is not None and node_type in NOUN_VARIANTS and rng.random() < 0.5:
+        return rng.choice(NOUN_VARIANTS[node_type][1 if plural else 0])
     singular, plural_form, _ = TYPE_NOUNS.get(node_type, (node_type.replace("_", " "),
                                                            node_type.replace("_", " ") + "s", ()))
     return plural_form if plural else singular

@@ -64,51 +64,72 @@ class EntityLinker:
         return 1.0
 
     def mentions(self, text: str, fuzzy: bool = True) -> list[Mention]:
-        """All spans that name a node (exact or normalised), plus fuzzy ones for what is left."""
+        """All spans that name a node (exact or normalised), plus fuzzy ones (typos) where useful."""
         spans = [(m.group(), m.start(), m.end()) for m in _TOKEN.finditer(text)]
+        found = self.exact(text, spans, self.kg.ids_for_key)
+        if fuzzy:
+            found += self.fuzzy(text, spans, found)
+        return found
+
+    def exact(self, text: str, spans: list[tuple[str, int, int]], lookup) -> list[Mention]:
+        """Spans whose normalised text is a key of ``lookup`` (longest spans first)."""
         found: list[Mention] = []
-        covered: set[int] = set()
         for n in range(min(MAX_SPAN_TOKENS, len(spans)), 0, -1):
             for i in range(len(spans) - n + 1):
                 start_char, end_char = spans[i][1], spans[i + n - 1][2]
-                raw = text[start_char:end_char]
-                for variant in _variants(raw):
+                for variant in _variants(text[start_char:end_char]):
                     key = normalize_name(variant)
-                    ids = self.kg.ids_for_key(key) if key else []
+                    ids = lookup(key) if key else []
                     if ids:
-                        exact = any(self.kg.nodes[x].name == variant.strip() for x in ids)
+                        exact = any(getattr(self.kg.nodes.get(x), "name", None) == variant for x in ids)
                         tokens = [t for t, _, _ in spans[i:i + n]]
-                        found.append(Mention(variant.strip(), i, i + n, start_char, start_char + len(variant.strip()),
-                                             list(ids), "exact" if exact else "normalised", 1.0,
-                                             self._span_prior(tokens, key)))
-                        covered.update(range(i, i + n))
+                        found.append(Mention(variant, i, i + n, start_char, start_char + len(variant), list(ids),
+                                             "exact" if exact else "normalised", 1.0, self._span_prior(tokens, key)))
                         break
-        if fuzzy:
-            found += self._fuzzy(text, spans, covered)
         return found
 
-    def _fuzzy(self, text: str, spans: list[tuple[str, int, int]], covered: set[int]) -> list[Mention]:
-        """Fuzzy matches for uncovered spans of 1-5 tokens that contain a content word."""
+    def fuzzy(self, text: str, spans: list[tuple[str, int, int]], exact: list[Mention]) -> list[Mention]:
+        """Fuzzy matches (typos) for spans of 1-8 tokens that exact matching did not explain.
+
+        A span qualifies when it holds a token no exact mention covers, or when it is longer than
+        the exact mentions inside it ("indiana jones and the temple of dom" beats "indiana jones").
+        On large KGs only spans with an unexplained capitalised token are tried, to keep latency low.
+        """
         if self._keys is None:
             self._keys = [k for k in self.kg.name_keys() if len(k) >= 4]
+        large = len(self._keys) > 20_000
+        good = [m for m in exact if m.prior >= 0.8]
+        covered = {i for m in good for i in range(m.start, m.end)}
         out: list[Mention] = []
-        for n in range(min(5, len(spans)), 0, -1):
+        taken: set[int] = set()
+        for n in range(min(8, len(spans)), 0, -1):
             for i in range(len(spans) - n + 1):
-                if any(j in covered for j in range(i, i + n)):
+                window = range(i, i + n)
+                if any(j in taken for j in window):
                     continue
-                raw = text[spans[i][1]:spans[i + n - 1][2]]
+                uncovered = [j for j in window if j not in covered]
+                inner = [m for m in good if m.start >= i and m.end <= i + n]
+                if not uncovered or any(m.start == i and m.end == i + n for m in good):
+                    continue
+                if any(m.start < i < m.end or m.start < i + n < m.end for m in good):
+                    continue  # would cut through an exact mention
+                if large and not any(spans[j][0][:1].isupper() for j in uncovered):
+                    continue
+                raw = text[spans[i][1]:spans[i + n - 1][2]].strip(" ?!.,;:\"")
                 key = normalize_name(raw)
                 words = key.split()
                 if len(key) < 5 or all(w in STOPWORDS or w in self._type_words for w in words):
                     continue
                 match = process.extractOne(key, self._keys, scorer=fuzz.ratio, score_cutoff=self.fuzzy_cutoff)
-                if match is None:
+                if match is None or match[0] == key:
+                    continue
+                if inner and len(match[0]) <= max(len(normalize_name(m.text)) for m in inner):
                     continue
                 tokens = [t for t, _, _ in spans[i:i + n]]
-                out.append(Mention(raw, i, i + n, spans[i][1], spans[i + n - 1][2],
+                out.append(Mention(raw, i, i + n, spans[i][1], spans[i][1] + len(raw),
                                    list(self.kg.ids_for_key(match[0])), "fuzzy", match[1] / 100.0,
-                                   self._span_prior(tokens, key) * match[1] / 100.0))
-                covered.update(range(i, i + n))
+                                   self._span_prior(tokens, key) * match[1] / 100.0 * (1.1 if n > 1 else 1.0)))
+                taken.update(window)
         return out
 
     def nearest_names(self, text: str, limit: int = 3) -> list[str]:
@@ -127,7 +148,7 @@ class EntityLinker:
 def _variants(raw: str) -> list[str]:
     """The span, and the span without trailing punctuation or a possessive 's."""
     stripped = raw.strip(" ?!.,;:\"“”()[]")
-    out = [raw, stripped]
+    out = [stripped, raw]
     for suffix in ("'s", "’s", "'", "’"):
         if stripped.endswith(suffix):
             out.append(stripped[: -len(suffix)])

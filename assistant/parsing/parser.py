@@ -21,9 +21,13 @@ from assistant.parsing.linking import STOPWORDS, EntityLinker, Mention
 from assistant.parsing.path_classifier import RelationPathClassifier
 from assistant.parsing.paths import MASK, TypedStep, typed_steps
 from assistant.parsing.validation import check_input
-from assistant.query import Anchor, Clarification, Constraint, PathStep, Query, parse_path_label
+from assistant.query import IDENTITY, Anchor, Clarification, Constraint, PathStep, Query, parse_path_label
 from assistant.traversal import WILDCARD, walk
 
+_CHARACTER_CUE = re.compile(r"\b(play|plays|played|playing|portray\w*|voice[sd]?|voicing|as|behind|performed|"
+                            r"character|role)\b", re.IGNORECASE)
+_QUESTION_WORDS = {"tell", "about", "know", "info", "information", "details", "detail", "look", "up", "show",
+                   "who", "what", "is", "was", "search", "lookup", "on"}
 _CAPITALISED = re.compile(r"\b(?:[A-Z][\w'’.-]+)(?:\s+(?:of|the|de|la|von|van|and|&)?\s*[A-Z][\w'’.-]+)*")
 
 
@@ -66,6 +70,12 @@ class QuestionParser:
         for spec in kg.schema.relations.values():
             for noun in spec.source_nouns:
                 self.role_nouns[normalize_name(noun)] = spec.name
+        self.characters: dict[str, list[int]] = defaultdict(list)  # character name -> credit edge ids
+        for idx, edge in enumerate(kg.edges):
+            if edge is not None and edge.qualifiers and edge.qualifiers.get("character"):
+                key = normalize_name(str(edge.qualifiers["character"]))
+                if key:
+                    self.characters[key].append(idx)
         self.label_index: dict[str, list[str]] = defaultdict(list)
         for node in kg.nodes.values():
             if node.label != node.name:
@@ -146,26 +156,40 @@ class QuestionParser:
         query.qualifiers = find_qualifiers(text)
         roles = self._roles(text)
         cue_type = self._cue_type(text)
-        mentions = self.linker.mentions(text, fuzzy=False)
-        mentions += self._label_mentions(text)
-        if not any(m.prior >= 0.8 for m in mentions):
-            mentions += self.linker._fuzzy(text, [(mm.group(), mm.start(), mm.end())
-                                                  for mm in re.finditer(r"\S+", text)],
-                                           {i for m in mentions for i in range(m.start, m.end) if m.prior >= 0.8})
+        mentions = self.linker.mentions(text) + self._label_mentions(text)
+        characters = self._character_mentions(text, mentions)
+        if characters:  # "Han Solo" the character hides "Solo" the film inside it
+            spans = {i for c in characters for i in range(c.char_start, c.char_end)}
+            mentions = [m for m in mentions if not set(range(m.char_start, m.char_end)) <= spans]
+        mentions = self._drop_role_skills(mentions, roles)
         main = self._choose_main(text, mentions, cue_type)
         used: list[Mention] = []
         if main is not None:
             mention, node_type, label, prob = main
             nodes = [self.kg.nodes[i] for i in mention.node_ids if self.kg.nodes[i].type == node_type]
             path = parse_path_label(label) if label else ()
+            if roles and node_type in self.constraint_types and (not path or path[-1].relation not in roles):
+                # "cinematographers of westerns": the role noun decides the last hop
+                path = self._constraint_path(node_type, "person", roles)
+                label = ""
+                query.target_type = "person"
+            elif roles and not path and prob < self.config.min_path_probability and node_type not in self.hub_types:
+                # "actors in David Yates movies": from the entity to its films, then the named role
+                path = (PathStep(WILDCARD, False), PathStep(roles[0], True))
+                query.target_type = "person"
             chosen = self._disambiguate(text, mention, nodes, path, query)
             if chosen is not None:
                 query.anchors.append(Anchor(mention.text, chosen.id, chosen.name, chosen.type,
                                             round(prob * mention.similarity, 4), path, mention.method))
                 query.path_confidence = prob
-                if label:
+                if label == IDENTITY:
+                    query.target_type = chosen.type
+                elif label:
                     query.target_type = self.label_types.get(label, (None, None))[1]
             used.append(mention)
+        for character in characters:
+            query.constraints.append(Constraint("character", character.text))
+            query.target_type = query.target_type or "person"
         query.target_type = query.target_type or cue_type
         self._add_constraint_anchors(text, mentions, used, roles, query)
         kind = self._kind(text)
@@ -186,6 +210,44 @@ class QuestionParser:
         rest = "".join(ch if i not in covered else " " for i, ch in enumerate(text))
         query.free_text = " ".join(w for w in normalize_name(rest).split() if w not in STOPWORDS)
         return query
+
+    def _character_mentions(self, text: str, entities: list[Mention]) -> list[Mention]:
+        """Character names from credit qualifiers ("Han Solo", "Woody") in questions about who played
+        or voiced someone; a character never hides an entity of the same or a longer span."""
+        if not _CHARACTER_CUE.search(text):
+            return []
+        spans = [(m.group(), m.start(), m.end()) for m in re.finditer(r"\S+", text)]
+        found = self.linker.exact(text, spans, lambda key: self.characters.get(key, []))
+        found = [m for m in found if m.prior >= 0.8 and m.text[:1].isupper()]
+        found.sort(key=lambda m: -m.length)
+        kept: list[Mention] = []
+        for m in found:
+            inside = any(k.char_start <= m.char_start and m.char_end <= k.char_end for k in kept)
+            hidden = any(e.prior >= 0.8 and e.char_start <= m.char_start and m.char_end <= e.char_end
+                         for e in entities)
+            if not inside and not hidden:
+                kept.append(m)
+        return kept
+
+    def _leftover_words(self, text: str, mention: Mention) -> int:
+        """Content words outside ``mention``: "who is X" has none, "what language is X in" has one."""
+        rest = normalize_name(text[:mention.char_start] + " " + text[mention.char_end:]).split()
+        return sum(1 for w in rest if w not in STOPWORDS and w not in _QUESTION_WORDS)
+
+    def _drop_role_skills(self, mentions: list[Mention], roles: list[str]) -> list[Mention]:
+        """A role noun that is also a skill alias ("cinematographer") names the role, not an anchor,
+        when the question has another anchor ("cinematographers of westerns")."""
+        if not roles:
+            return mentions
+        role_words = set(self.role_nouns)
+
+        def is_role(m: Mention) -> bool:
+            words = [singular(w) for w in normalize_name(m.text).split()]
+            return any(w in role_words or " ".join(words[-2:]) in role_words for w in words) and all(
+                self.kg.nodes[i].type == "skill" for i in m.node_ids)
+
+        others = [m for m in mentions if not is_role(m) and m.prior >= 0.8]
+        return [m for m in mentions if not is_role(m)] if others else mentions
 
     def _label_mentions(self, text: str) -> list[Mention]:
         """Mentions of disambiguated labels such as "Dune (1984)" (used by clarification replies)."""
@@ -222,18 +284,24 @@ class QuestionParser:
                 if span_weight > fallback_score and node_type not in self.constraint_types:
                     fallback, fallback_score = (m, node_type, "", 0.0), span_weight
                 fits = [j for j, label in enumerate(self.classifier.labels)
-                        if self.label_types.get(label, (None, None))[0] == node_type]
+                        if label == IDENTITY or self.label_types.get(label, (None, None))[0] == node_type]
                 if not fits:
                     continue
                 mass = float(row[fits].sum())
+                type_prior = 1.15 if node_type in self.hub_types else 1.0
+                identity_ok = node_type not in self.constraint_types and self._leftover_words(text, m) <= 1
                 for j in fits:
+                    if self.classifier.labels[j] == IDENTITY and not identity_ok:
+                        continue
                     # P(path | the mention is a node of this type), weighted by how well the type fits at all
                     conditional = float(row[j]) / mass if mass > 0 else 0.0
-                    score = conditional * (mass ** 0.5) * span_weight
-                    if cue_type and self.label_types[self.classifier.labels[j]][1] != cue_type:
+                    score = conditional * (mass ** 0.5) * span_weight * type_prior
+                    label = self.classifier.labels[j]
+                    end = node_type if label == IDENTITY else self.label_types[label][1]
+                    if cue_type and end != cue_type:
                         score *= 0.5
                     if score > best_score:
-                        best, best_score = (m, node_type, self.classifier.labels[j], conditional), score
+                        best, best_score = (m, node_type, label, conditional), score
         if best is not None and best[3] >= self.config.min_path_probability:
             return best
         if fallback is not None:  # a bare entity, unless a longer constraint mention ("stop-motion animators")

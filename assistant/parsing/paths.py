@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from assistant.kg.graph import KnowledgeGraph
 from assistant.parsing.cues import base_form, noun
-from assistant.query import PathStep, path_label
+from assistant.query import IDENTITY, PathStep, path_label
 
 MASK = "NE"
 
@@ -137,14 +137,15 @@ def noun_phrase(kg: KnowledgeGraph, steps: list[TypedStep], anchor: str, rng: ra
             steps[0].step.inverse != steps[1].step.inverse and rng.random() < 0.5:
         # "films that share directors with X", "people who share films with X"
         middle = _role_plural(kg, steps[0]) if steps[0].step.inverse else noun(steps[0].end_type, plural=True)
-        plural = noun(steps[1].end_type, plural=True)
-        return rng.choice([f"{plural} that share {middle} with {anchor}",
-                           f"{plural} sharing {middle} with {anchor}",
-                           f"{plural} with the same {middle[:-1]} as {anchor}"])
+        plural = noun(steps[1].end_type, plural=True, rng=rng)
+        one = middle[:-1]
+        return rng.choice([f"{plural} that share {middle} with {anchor}", f"{plural} sharing {middle} with {anchor}",
+                           f"{plural} with the same {one} as {anchor}", f"{plural} that share a {one} with {anchor}",
+                           f"{plural} by the same {one} as {anchor}", f"other {plural} by the {one} of {anchor}"])
     phrase = anchor
     for i, ts in enumerate(steps):
         last = i == len(steps) - 1
-        plural = ("" if last else "the ") + noun(ts.end_type, plural=True)
+        plural = ("" if last else "the ") + noun(ts.end_type, plural=True, rng=rng)
         spec = kg.schema.relation(ts.step.relation)
         active = _clean(spec.forward)
         if not ts.step.inverse and i == 0 and ts.start_type == "person" and rng.random() < 0.4:
@@ -153,11 +154,12 @@ def noun_phrase(kg: KnowledgeGraph, steps: list[TypedStep], anchor: str, rng: ra
             if verb.split()[0] not in _COPULA:
                 phrase = rng.choice([f"{plural} that {phrase} {verb}", f"{plural} {phrase} {verb}"])
                 continue
-        if active and ts.step.inverse and len(steps) == 1 and rng.random() < 0.2 and ts.end_type == "person":
-            nouns = spec.source_nouns
-            if nouns:
-                phrase = rng.choice([f"{nouns[0]}s of {phrase}", f"the {nouns[0]} of {phrase}"])
-                continue
+        if active and ts.step.inverse and rng.random() < 0.35 and spec.source_nouns:
+            role = rng.choice(spec.source_nouns)
+            the_ = "the " if i == len(steps) - 1 and rng.random() < 0.5 else ""
+            phrase = rng.choice([f"{the_}{role}s of {phrase}", f"the {role} of {phrase}", f"{role}s for {phrase}",
+                                 f"{role}s who worked on {phrase}"])
+            continue
         phrase = attach(plural, _verb(kg, ts, rng), phrase, ts.end_type, rng)
     return phrase
 
@@ -211,6 +213,20 @@ def execute_path(kg: KnowledgeGraph, start: str, label_steps: tuple[PathStep, ..
     return frontier
 
 
+IDENTITY_FORMS = ["{}", "{}", "who is {}", "what is {}", "tell me about {}", "{}?", "information about {}",
+                  "show me {}", "what do you know about {}", "who was {}", "look up {}", "details on {}"]
+
+
+def identity_questions(kg: KnowledgeGraph, count: int, rng: random.Random) -> list[GeneratedQuestion]:
+    """Questions that ask for the entity itself ("who is X", "tell me about X"): the empty path."""
+    nodes = list(kg.nodes.values())
+    out = []
+    for node in rng.sample(nodes, min(count, len(nodes))):
+        form = rng.choice(IDENTITY_FORMS)
+        out.append(GeneratedQuestion(form.format(node.name), form.format(MASK), IDENTITY, node.id, (node.id,)))
+    return out
+
+
 def generate_questions(kg: KnowledgeGraph, per_path: int = 12, max_hops: int = 2, seed: int = 0,
                        max_answers: int = 50) -> list[GeneratedQuestion]:
     """Labelled questions for every relation path of ``kg`` with answerable anchors."""
@@ -218,7 +234,7 @@ def generate_questions(kg: KnowledgeGraph, per_path: int = 12, max_hops: int = 2
     steps_by_label = {}
     for ts in typed_steps(kg):
         steps_by_label[(str(ts.step), ts.start_type)] = ts
-    out: list[GeneratedQuestion] = []
+    out: list[GeneratedQuestion] = list(identity_questions(kg, per_path * 3, rng))
     for label, (start_type, _) in sorted(enumerate_paths(kg, max_hops).items()):
         parts = label.split("/")
         typed: list[TypedStep] = []

@@ -194,6 +194,11 @@ def compile_kg(paths: list[Path]) -> tuple[list[dict], list[dict], Problems]:
                 problems.add(file, number, f"person {name!r}: needs a 'bio'")
         if name in table:
             merged = table[name]
+            if kind == "company":  # fragments may know different founders or aliases
+                for key in ("founders", "aliases"):
+                    merged[key] = list(dict.fromkeys(merged.get(key, []) + rec.get(key, [])))
+                for key in ("founded", "country", "parent", "description"):
+                    merged[key] = merged.get(key) or rec.get(key)
             if kind == "person":
                 merged["skills"] = list(dict.fromkeys(merged.get("skills", []) + rec.get("skills", [])))
                 merged["aliases"] = list(dict.fromkeys(merged.get("aliases", []) + rec.get("aliases", [])))
