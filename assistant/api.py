@@ -133,7 +133,8 @@ class Assistant:
         if descriptive:
             text = query.text
             cue = self.parser._cue_type(query.text)
-            target = cue if cue in self.kg.node_types() else next(iter(self.parser.hub_types), None)
+            hub = next(iter(self.parser.hub_types), None)
+            target = cue if cue in ("person", "company") and cue in self.kg.node_types() else hub
         else:
             text = query.free_text or query.text
         hits = self.search(text, target, max(k, 20))

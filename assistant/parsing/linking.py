@@ -46,8 +46,11 @@ class Mention:
 class EntityLinker:
     """Finds candidate mentions of KG nodes in free text."""
 
-    def __init__(self, kg: KnowledgeGraph, fuzzy_cutoff: float = 86.0) -> None:
+    def __init__(self, kg: KnowledgeGraph, fuzzy_cutoff: float = 86.0, vocabulary_types: set[str] | None = None
+                 ) -> None:
         self.kg = kg
+        #: small curated vocabularies (genres, skills) whose names are meaningful even in lower case
+        self.vocabulary_types = vocabulary_types or set()
         self.fuzzy_cutoff = fuzzy_cutoff
         self._keys: list[str] | None = None
         self._type_words = type_words()
@@ -83,8 +86,12 @@ class EntityLinker:
                     if ids:
                         exact = any(getattr(self.kg.nodes.get(x), "name", None) == variant for x in ids)
                         tokens = [t for t, _, _ in spans[i:i + n]]
+                        prior = self._span_prior(tokens, key)
+                        if 0.05 < prior < 0.8 and any(getattr(self.kg.nodes.get(x), "type", None) in
+                                                      self.vocabulary_types for x in ids):
+                            prior = 0.8  # "westerns", "horror": genre words, not chance matches
                         found.append(Mention(variant, i, i + n, start_char, start_char + len(variant), list(ids),
-                                             "exact" if exact else "normalised", 1.0, self._span_prior(tokens, key)))
+                                             "exact" if exact else "normalised", 1.0, prior))
                         break
         return found
 

@@ -27,7 +27,8 @@ from assistant.traversal import WILDCARD, walk
 _CHARACTER_CUE = re.compile(r"\b(play|plays|played|playing|portray\w*|voice[sd]?|voicing|as|behind|performed|"
                             r"character|role)\b", re.IGNORECASE)
 _QUESTION_WORDS = {"tell", "about", "know", "info", "information", "details", "detail", "look", "up", "show",
-                   "who", "what", "is", "was", "search", "lookup", "on"}
+                   "who", "what", "is", "was", "search", "lookup", "on", "film", "movie", "person", "people",
+                   "someone", "title", "called", "named"}
 _CAPITALISED = re.compile(r"\b(?:[A-Z][\w'’.-]+)(?:\s+(?:of|the|de|la|von|van|and|&)?\s*[A-Z][\w'’.-]+)*")
 
 
@@ -48,7 +49,6 @@ class QuestionParser:
         self.kg = kg
         self.classifier = classifier
         self.config = config or ParserConfig()
-        self.linker = EntityLinker(kg)
         self.steps: list[TypedStep] = typed_steps(kg)
         type_counts = Counter(n.type for n in kg.nodes.values())
         ends = Counter(s.start_type for s in self.steps)
@@ -59,6 +59,7 @@ class QuestionParser:
             total = max(1, kg.num_nodes)
             self.constraint_types = {t for t, c in type_counts.items()
                                      if t not in self.hub_types and c / total < 0.05 and c <= 1000}
+        self.linker = EntityLinker(kg, vocabulary_types=self.constraint_types & {"genre", "skill", "language"})
         self.label_types: dict[str, tuple[str, str]] = {}
         if classifier is not None:
             for label in classifier.labels:
@@ -111,6 +112,8 @@ class QuestionParser:
         if words and words[0] in ("who", "whom", "whose"):
             return "person" if "person" in self.kg.node_types() else None
         for word in words:
+            if word in ("who", "whom", "whose"):
+                continue  # "a boy who wants..." asks for no person
             node_type = self.type_words.get(word)
             if node_type in self.kg.node_types():
                 return node_type
@@ -224,6 +227,7 @@ class QuestionParser:
         for m in found:
             inside = any(k.char_start <= m.char_start and m.char_end <= k.char_end for k in kept)
             hidden = any(e.prior >= 0.8 and e.char_start <= m.char_start and m.char_end <= e.char_end
+                         and any(self.kg.nodes[i].type in self.hub_types | {"person"} for i in e.node_ids)
                          for e in entities)
             if not inside and not hidden:
                 kept.append(m)
@@ -274,6 +278,12 @@ class QuestionParser:
         if self.classifier is None:
             best = candidates[0]
             return best, self.kg.nodes[best.node_ids[0]].type, "", 0.0
+        whole = [m for m in candidates if not normalize_name(text[:m.char_start] + text[m.char_end:])]
+        if whole and IDENTITY in self.classifier.labels:  # the question is just a name
+            m = whole[0]
+            types = sorted({self.kg.nodes[i].type for i in m.node_ids},
+                           key=lambda t: (t not in self.hub_types, t in self.constraint_types, t))
+            return m, types[0], IDENTITY, 1.0
         probs = self.classifier.predict_proba([self._mask(text, m) for m in candidates])
         best, best_score = None, 0.0
         fallback, fallback_score = None, 0.0
@@ -289,13 +299,13 @@ class QuestionParser:
                     continue
                 mass = float(row[fits].sum())
                 type_prior = 1.15 if node_type in self.hub_types else 1.0
-                identity_ok = node_type not in self.constraint_types and self._leftover_words(text, m) <= 1
+                identity_ok = node_type not in self.constraint_types and self._leftover_words(text, m) == 0
                 for j in fits:
                     if self.classifier.labels[j] == IDENTITY and not identity_ok:
                         continue
                     # P(path | the mention is a node of this type), weighted by how well the type fits at all
                     conditional = float(row[j]) / mass if mass > 0 else 0.0
-                    score = conditional * (mass ** 0.5) * span_weight * type_prior
+                    score = float(row[j]) * span_weight * type_prior
                     label = self.classifier.labels[j]
                     end = node_type if label == IDENTITY else self.label_types[label][1]
                     if cue_type and end != cue_type:
