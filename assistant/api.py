@@ -143,7 +143,9 @@ class Assistant:
             for hop in self.kg.neighbors(anchor.node_id, direction="both"):
                 linked.setdefault(hop.node, []).append(SupportPath(anchor.node_id, (hop,)))
         ranked = sorted(hits, key=lambda h: -(h.score + 0.05 * len(linked.get(h.node_id, []))))
-        for h in ranked[:k]:
+        seen = {a.node_id for a in answer.answers}
+        ranked = [h for h in ranked if h.node_id not in seen][: k - len(answer.answers)]
+        for h in ranked:
             paths = [render_path(self.kg, p) for p in linked.get(h.node_id, [])[:3]]
             answer.answers.append(RankedAnswer(h.node_id, h.name, h.type, h.score, paths=paths, semantic=h.score,
                                                sources=[f"dense:{h.encoder}"] + (["graph"] if paths else [])))

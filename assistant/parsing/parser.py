@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 from assistant.kg.graph import KnowledgeGraph, Node
 from assistant.kg.normalize import normalize_name
-from assistant.parsing.cues import PROJECT_KINDS, find_decade, find_qualifiers, find_years, singular, type_words
+from assistant.parsing.cues import PROJECT_KINDS, base_form, find_decade, find_qualifiers, find_years, singular, type_words
 from assistant.parsing.linking import STOPWORDS, EntityLinker, Mention
 from assistant.parsing.path_classifier import RelationPathClassifier
 from assistant.parsing.paths import MASK, TypedStep, typed_steps
@@ -77,6 +77,17 @@ class QuestionParser:
                 key = normalize_name(str(edge.qualifiers["character"]))
                 if key:
                     self.characters[key].append(idx)
+        # Relation words of the schema ("directed", "scored", "composer", "music by") -> relation, so
+        # that two-hop questions can be composed when the classifier is unsure.
+        self.relation_words: dict[str, str] = {}
+        for spec in kg.schema.relations.values():
+            for phrase in (spec.forward, *spec.paraphrases, *spec.source_nouns):
+                phrase = normalize_name(phrase.replace("(inverse)", ""))
+                if phrase and phrase not in STOPWORDS:
+                    self.relation_words.setdefault(phrase, spec.name)
+                    self.relation_words.setdefault(normalize_name(base_form(phrase)), spec.name)
+            for noun in spec.source_nouns:
+                self.relation_words.setdefault(normalize_name(noun) + "s", spec.name)
         self.label_index: dict[str, list[str]] = defaultdict(list)
         for node in kg.nodes.values():
             if node.label != node.name:
@@ -122,6 +133,40 @@ class QuestionParser:
         if self._roles(text):
             return "person"
         return None
+
+    def _relation_mentions(self, text: str, skip: Mention) -> list[tuple[int, str]]:
+        """``(word position, relation)`` for relation words outside the anchor mention, in order."""
+        words = normalize_name(text[:skip.char_start]).split()
+        anchor_at = len(words)
+        words += ["NE"] + normalize_name(text[skip.char_end:]).split()
+        found: list[tuple[int, str]] = []
+        i = 0
+        while i < len(words):
+            for n in (4, 3, 2, 1):
+                phrase = " ".join(words[i:i + n])
+                if len(phrase.split()) == n and phrase in self.relation_words:
+                    found.append((i - anchor_at, self.relation_words[phrase]))
+                    i += n - 1
+                    break
+            i += 1
+        return found
+
+    def _compose(self, text: str, mention: Mention, node_type: str) -> tuple[PathStep, ...] | None:
+        """Two credit relations named around a person ("who edited the films Scorsese directed"):
+        the one nearer the anchor leads to the films, the other to the answer."""
+        found = self._relation_mentions(text, mention)
+        rels = list(dict.fromkeys(r for _, r in found))
+        if len(rels) < 2 or node_type in self.hub_types:
+            return None
+        near = min(found, key=lambda x: abs(x[0]))[1]
+        far = next(r for r in rels if r != near)
+        first = [s for s in self.steps if s.step.relation == near and s.start_type == node_type
+                 and s.end_type in self.hub_types]
+        second = [s for s in self.steps if s.step.relation == far and s.start_type in self.hub_types
+                  and s.step.inverse]
+        if not first or not second:
+            return None
+        return (first[0].step, second[0].step)
 
     def _kind(self, text: str) -> str | None:
         lowered = " " + normalize_name(text) + " "
@@ -180,6 +225,15 @@ class QuestionParser:
                 # "actors in David Yates movies": from the entity to its films, then the named role
                 path = (PathStep(WILDCARD, False), PathStep(roles[0], True))
                 query.target_type = "person"
+            if prob < 0.6 and label != IDENTITY:
+                composed = self._compose(text, mention, node_type)
+                if composed:
+                    path, label = composed, ""
+                    query.target_type = self._typed(composed, node_type)[-1].end_type
+            if self._kind(text) == "documentary" and "about" in self.kg.schema.relations and \
+                    node_type not in self.constraint_types and (not path or "about" not in str(path)):
+                path, label = (PathStep("about", True),), ""  # "a documentary about X"
+                query.target_type = next(iter(self.hub_types), None)
             chosen = self._disambiguate(text, mention, nodes, path, query)
             if chosen is not None:
                 query.anchors.append(Anchor(mention.text, chosen.id, chosen.name, chosen.type,
