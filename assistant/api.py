@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import math
 import threading
 import time
 from dataclasses import dataclass, field
@@ -116,12 +117,20 @@ class Assistant:
         descriptive = len(query.free_text.split()) >= 5  # a plot or a profile, not a name
         if not found and self.mode != "dense" and not descriptive:
             found = self._neighbourhood(query)
+            if len(found) > 1 and self.index.exists():
+                # many neighbours of a bare entity: the ones closest to the question in meaning first
+                sims = {h.node_id: h.score for h in self.search(query.text, found[0] and
+                                                                self.kg.nodes[found[0].node_id].type, 100)}
+                for item in found:
+                    item.score = math.log1p(item.path_count) + 3 * sims.get(item.node_id, 0.0)
+                found.sort(key=lambda a: -a.score)
         if found:
             for item in found[:k]:
                 node = self.kg.nodes[item.node_id]
                 paths = [render_path(self.kg, p) for p in item.paths[:3]]
-                answer.answers.append(RankedAnswer(node.id, node.name, node.type, float(item.path_count),
-                                                   paths=paths, sources=["graph"]))
+                score = item.score if item.score is not None else float(item.path_count)
+                answer.answers.append(RankedAnswer(node.id, node.name, node.type, score, paths=paths,
+                                                   sources=["graph"]))
         elif self.index.exists() and self.mode != "traversal":
             self._dense_answers(query, answer, k, descriptive)
         answer.message = summarize(self.kg, query, answer, notes)

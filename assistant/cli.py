@@ -2,7 +2,9 @@
 
     kgqa kg stats PATH | kg validate PATH
     kgqa index [--kg PATH]
-    kgqa ask "TEXT" [--type person] [-k 10] [--json]
+    kgqa ask "QUESTION" [--type person] [-k 10] [--json] [--dense]
+    kgqa parse "QUESTION" [--json]
+    kgqa eval QUESTIONS [--kg PATH] [--strip-brackets] [--report OUT.md]
     kgqa chat [--host 127.0.0.1] [--port 7860]
 """
 
@@ -70,16 +72,60 @@ def cmd_ask(args: argparse.Namespace) -> int:
     from assistant.api import Assistant
 
     bot = Assistant.from_path(args.kg, args.index_dir, progress=not args.json)
-    hits = bot.search(args.text, args.type, args.k)
-    if args.json:
-        print(json.dumps({"query": args.text, "type": args.type, "results": [h.to_dict() for h in hits]},
-                         indent=2, ensure_ascii=False))
+    if args.dense:  # raw typed nearest nodes, no parsing
+        hits = bot.search(args.text, args.type, args.k)
+        if args.json:
+            print(json.dumps({"query": args.text, "type": args.type, "results": [h.to_dict() for h in hits]},
+                             indent=2, ensure_ascii=False))
+            return 0
+        for rank, hit in enumerate(hits, 1):
+            node = bot.kg.nodes[hit.node_id]
+            print(f"{rank:>2}. {hit.score:.3f}  [{hit.type}] {node.label}  ({hit.node_id})")
         return 0
-    if not hits:
-        print("no results")
-    for rank, hit in enumerate(hits, 1):
-        node = bot.kg.nodes[hit.node_id]
-        print(f"{rank:>2}. {hit.score:.3f}  [{hit.type}] {node.label}  ({hit.node_id})")
+    answer = bot.ask(args.text, k=args.k, node_type=args.type)
+    if args.json:
+        print(json.dumps(answer.to_dict(), indent=2, ensure_ascii=False))
+        return 0
+    print(answer.message)
+    if answer.query.clarification:
+        for option in answer.query.clarification.options:
+            print(f"  - {option['label']} [{option['type']}]  {option['description'][:80]}")
+    for rank, item in enumerate(answer.answers, 1):
+        node = bot.kg.nodes[item.node_id]
+        print(f"{rank:>2}. {node.label}  [{item.type}]  score {item.score:.3f}  ({item.node_id})")
+        for path in item.paths:
+            print(f"      {path.text}")
+        if not item.paths and item.semantic is not None:
+            print(f"      similar by description, {item.semantic:.2f} (no KG path)")
+    return 0
+
+
+def cmd_parse(args: argparse.Namespace) -> int:
+    from assistant.api import Assistant
+
+    bot = Assistant.from_path(args.kg, args.index_dir, build=False, progress=False)
+    query = bot.parse(args.text)
+    if args.json:
+        print(json.dumps(query.to_dict(), indent=2, ensure_ascii=False))
+        return 0
+    print(f"question:     {query.text}")
+    if query.error:
+        print(f"error:        {query.error}")
+        return 0
+    print(f"target type:  {query.target_type}")
+    for anchor in query.anchors:
+        path = " / ".join(str(s) for s in anchor.path) or "(the entity itself)"
+        print(f"anchor:       {anchor.name} [{anchor.type}] from {anchor.mention!r} ({anchor.method}, "
+              f"{anchor.score:.2f}); path {path}")
+    for constraint in query.constraints:
+        print(f"constraint:   {constraint.kind} = {constraint.value}")
+    if query.qualifiers:
+        print(f"qualifiers:   {', '.join(query.qualifiers)}")
+    print(f"free text:    {query.free_text!r}")
+    if query.clarification:
+        print(f"clarify:      {query.clarification.question}")
+    for unknown in query.unknown:
+        print(f"not in graph: {unknown['mention']!r}; nearest: {', '.join(unknown['nearest'])}")
     return 0
 
 
@@ -150,8 +196,15 @@ def build_parser() -> argparse.ArgumentParser:
     _add_kg_arg(p)
     p.add_argument("--type", default=None, help="target node type (person, project, ...)")
     p.add_argument("-k", type=int, default=10)
+    p.add_argument("--dense", action="store_true", help="print the typed nearest nodes only (no parsing)")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_ask)
+
+    p = sub.add_parser("parse", help="show the typed query a question parses into")
+    p.add_argument("text")
+    _add_kg_arg(p)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_parse)
 
     p = sub.add_parser("eval", help="score the assistant on a question set (JSONL or MetaQA)")
     p.add_argument("questions", type=Path, help="JSONL, or MetaQA 'question [topic]<TAB>a|b' (.txt[.gz])")

@@ -29,6 +29,7 @@ class TraversalAnswer:
     paths: list[SupportPath] = field(default_factory=list)
     path_count: int = 0  # all supporting paths, not only the kept ones
     anchors: set[str] = field(default_factory=set)
+    score: float | None = None  # set when something other than path counts ranked it
 
 
 def walk(kg: KnowledgeGraph, start: str, steps: tuple[PathStep, ...], end_type: str | None = None,

@@ -118,7 +118,8 @@ def main() -> int:
     modes = ["full", "dense", "traversal"] if args.ablation else ["full"]
     if not args.skip_films:
         rows += bench_films(args.films_split, args.workers, modes)
-    head = f"{'set':<28} {'n':>5} {'reach':>6} {'H@1 reach':>9} {'H@1':>6} {'H@10':>6} {'MRR':>6} {'p50 ms':>7} {'p95 ms':>7}"
+    head = (f"{'set':<28} {'n':>5} {'reach':>6} {'H@1 reach':>9} {'H@1':>6} {'H@10':>6} {'MRR':>6} "
+            f"{'p50 ms':>7} {'p95 ms':>7}")
     print("\n" + head + "\n" + "-" * len(head))
     for r in rows:
         print(f"{r['set']:<28} {r['n']:>5} {r['reachable']:>6.1%} {r['hits1_reachable']:>9.3f} {r['hits1']:>6.3f} "

@@ -104,7 +104,9 @@ def find_qualifiers(text: str) -> list[str]:
 
 
 def singular(word: str) -> str:
-    """A crude English singular: ``operas`` -> ``opera``, ``comedies`` -> ``comedy``."""
+    """A crude English singular: ``operas`` -> ``opera``, ``comedies`` -> ``comedy`` (``1980s`` stays)."""
+    if word[:-1].isdigit():
+        return word
     if word.endswith("ies") and len(word) > 4:
         return word[:-3] + "y"
     if word.endswith(("ches", "shes", "sses", "xes")):

@@ -16,7 +16,15 @@ from dataclasses import dataclass, field
 
 from assistant.kg.graph import KnowledgeGraph, Node
 from assistant.kg.normalize import normalize_name
-from assistant.parsing.cues import PROJECT_KINDS, base_form, find_decade, find_qualifiers, find_years, singular, type_words
+from assistant.parsing.cues import (
+    PROJECT_KINDS,
+    base_form,
+    find_decade,
+    find_qualifiers,
+    find_years,
+    singular,
+    type_words,
+)
 from assistant.parsing.linking import STOPWORDS, EntityLinker, Mention
 from assistant.parsing.path_classifier import RelationPathClassifier
 from assistant.parsing.paths import MASK, TypedStep, typed_steps
