@@ -113,8 +113,12 @@ class Assistant:
         return answer
 
     def _answer(self, query: Query, answer: Answer, k: int) -> None:
-        found, notes = ([], []) if self.mode == "dense" else execute(self.kg, query)
         descriptive = len(query.free_text.split()) >= 5  # a plot or a profile, not a name
+        main_bare = bool(query.anchors) and not query.anchors[0].path
+        if self.mode == "dense" or (descriptive and (main_bare or not query.anchors) and self.index.exists()):
+            found, notes = [], []  # a description: semantic search, with the named entities as evidence
+        else:
+            found, notes = execute(self.kg, query)
         if not found and self.mode != "dense" and not descriptive:
             found = self._neighbourhood(query)
             if len(found) > 1 and self.index.exists():
@@ -133,7 +137,28 @@ class Assistant:
                                                    sources=["graph"]))
         elif self.index.exists() and self.mode != "traversal":
             self._dense_answers(query, answer, k, descriptive)
+        if found and len(answer.answers) < k and self.mode != "dense":
+            self._alternative_answers(query, answer, k)
         answer.message = summarize(self.kg, query, answer, notes)
+
+    def _alternative_answers(self, query: Query, answer: Answer, k: int) -> None:
+        """Fill the list with answers of the parser's runner-up readings, ranked below every answer
+        of the main reading and marked as such."""
+        seen = {a.node_id for a in answer.answers}
+        floor = min((a.score for a in answer.answers), default=1.0)
+        for rank, alt in enumerate(query.alternatives, 1):
+            found, _ = execute(self.kg, alt)
+            for item in found:
+                if len(answer.answers) >= k:
+                    return
+                if item.node_id in seen:
+                    continue
+                seen.add(item.node_id)
+                node = self.kg.nodes[item.node_id]
+                paths = [render_path(self.kg, p) for p in item.paths[:3]]
+                score = floor * 0.5 / rank / (1 + len(seen))
+                answer.answers.append(RankedAnswer(node.id, node.name, node.type, score, paths=paths,
+                                                   sources=["graph:alternative-reading"]))
 
     def _dense_answers(self, query: Query, answer: Answer, k: int, descriptive: bool) -> None:
         """Semantic search; a description is searched whole, among the KG's main entities by default,
@@ -151,7 +176,7 @@ class Assistant:
         for anchor in query.anchors:
             for hop in self.kg.neighbors(anchor.node_id, direction="both"):
                 linked.setdefault(hop.node, []).append(SupportPath(anchor.node_id, (hop,)))
-        ranked = sorted(hits, key=lambda h: -(h.score + 0.05 * len(linked.get(h.node_id, []))))
+        ranked = sorted(hits, key=lambda h: -(h.score + 0.1 * len(linked.get(h.node_id, []))))
         seen = {a.node_id for a in answer.answers}
         ranked = [h for h in ranked if h.node_id not in seen][: k - len(answer.answers)]
         for h in ranked:

@@ -101,6 +101,7 @@ class Query:
     clarification: Clarification | None = None
     unknown: list[dict] = field(default_factory=list)
     error: str | None = None
+    alternatives: list[Query] = field(default_factory=list)  # runner-up readings, best first
 
     def to_dict(self) -> dict:
         return {
@@ -114,4 +115,6 @@ class Query:
             "clarification": self.clarification.to_dict() if self.clarification else None,
             "unknown": self.unknown,
             "error": self.error,
+            "alternatives": [{"anchors": [a.to_dict() for a in alt.anchors], "target_type": alt.target_type}
+                             for alt in self.alternatives],
         }

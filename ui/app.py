@@ -1,4 +1,4 @@
-"""A minimal Gradio chat over the assistant: typed nearest nodes for each message.
+"""A minimal Gradio chat over the assistant: the answer sentence, ranked answers and their cited paths.
 
 The full UI (answer cards, evidence graph, comparisons, person view, evaluation tab) builds on
 this module.
@@ -21,15 +21,22 @@ EXAMPLES = [
 ]
 
 
-def format_hits(bot: Assistant, text: str, k: int = 8) -> str:
-    hits = bot.search(text, None, k)
-    if not hits:
-        return "Nothing in the graph matches that."
-    lines = [f"Nearest nodes to **{text}** (similar by description):", ""]
-    for rank, hit in enumerate(hits, 1):
-        node = bot.kg.nodes[hit.node_id]
+def format_answer(bot: Assistant, text: str, k: int = 8) -> str:
+    """Markdown for one reply."""
+    answer = bot.ask(text, k=k)
+    lines = [answer.message]
+    if answer.query.clarification:
+        lines += [f"- {o['label']} ({o['type']}): {o['description'][:100]}" for o in answer.query.clarification.options]
+        return "\n".join(lines)
+    lines.append("")
+    for rank, item in enumerate(answer.answers, 1):
+        node = bot.kg.nodes[item.node_id]
         blurb = (node.description[:140] + "…") if len(node.description) > 140 else node.description
-        lines.append(f"{rank}. **{node.label}** · {hit.type} · {hit.score:.2f}  \n   {blurb}")
+        lines.append(f"{rank}. **{node.label}** · {item.type} · {item.score:.2f}  \n   {blurb}")
+        for path in item.paths[:2]:
+            lines.append(f"   - `{path.text}`")
+        if not item.paths and item.semantic is not None:
+            lines.append(f"   - similar by description ({item.semantic:.2f}); no KG path")
     return "\n".join(lines)
 
 
@@ -42,7 +49,7 @@ def build_app(bot: Assistant):
             return "Please type a question or a name."
         if len(message) > 2000:
             return "That message is too long (over 2,000 characters); please shorten it."
-        return format_hits(bot, message)
+        return format_answer(bot, message)
 
     with gr.Blocks(title="kgqa") as demo:
         gr.Markdown(f"## kgqa — ask the film graph\n{bot.kg.num_nodes:,} nodes · {bot.kg.num_edges:,} edges")
@@ -54,6 +61,8 @@ def serve(kg_path: str | Path = DEFAULT_KG, index_dir: str | Path | None = None,
           port: int = 7860, auth: str | None = None, share: bool = False) -> None:
     set_offline()
     bot = Assistant.from_path(kg_path, index_dir)
+    print("preparing the question parser (fit once per KG, then cached)...", flush=True)
+    _ = bot.parser
     demo = build_app(bot)
     auth = auth or os.environ.get("KGQA_AUTH")
     credentials = tuple(auth.split(":", 1)) if auth else None

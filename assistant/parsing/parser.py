@@ -55,6 +55,7 @@ class QuestionParser:
     def __init__(self, kg: KnowledgeGraph, classifier: RelationPathClassifier | None,
                  config: ParserConfig | None = None) -> None:
         self.kg = kg
+        self._readings: list = []
         self.classifier = classifier
         self.config = config or ParserConfig()
         self.steps: list[TypedStep] = typed_steps(kg)
@@ -126,20 +127,22 @@ class QuestionParser:
         return list(dict.fromkeys(found))
 
     def _cue_type(self, text: str) -> str | None:
-        lowered = normalize_name(text)
-        words = lowered.split()
+        """The asked-for type from the first cue: "who", a type noun ("films") or a role noun
+        ("animator" asks for a person even in "an animator for a space opera film")."""
+        words = [singular(w) for w in normalize_name(text).split()]
         if words and words[0] in ("who", "whom", "whose"):
             return "person" if "person" in self.kg.node_types() else None
-        for word in words:
+        for i, word in enumerate(words):
             if word in ("who", "whom", "whose"):
                 continue  # "a boy who wants..." asks for no person
-            node_type = self.type_words.get(word)
+            two = " ".join(words[i:i + 2])
+            if (word in self.role_nouns or two in self.role_nouns) and "person" in self.kg.node_types():
+                return "person"
+            node_type = self.type_words.get(word) or self.type_words.get(normalize_name(text).split()[i])
             if node_type in self.kg.node_types():
                 return node_type
             if node_type == "project" and "movie" in self.kg.node_types():
                 return "movie"
-        if self._roles(text):
-            return "person"
         return None
 
     def _relation_mentions(self, text: str, skip: Mention) -> list[tuple[int, str]]:
@@ -269,6 +272,7 @@ class QuestionParser:
                     str(year) in a.mention for a in query.anchors):
                 query.constraints.append(Constraint("year", str(year)))
         self._unknown(text, mentions, query)
+        query.alternatives = self._alternatives(query)
         covered = {i for m in used for i in range(m.char_start, m.char_end)}
         covered |= {i for a in query.anchors for m in mentions if m.text == a.mention
                     for i in range(m.char_start, m.char_end)}
@@ -315,6 +319,34 @@ class QuestionParser:
         others = [m for m in mentions if not is_role(m) and m.prior >= 0.8]
         return [m for m in mentions if not is_role(m)] if others else mentions
 
+    def _alternatives(self, query: Query, limit: int = 3) -> list[Query]:
+        """Runner-up readings (another path or another mention), best first, for answers beyond
+        the main reading's; they share the main reading's constraints."""
+        readings = sorted(getattr(self, "_readings", []), key=lambda r: -r[0])
+        self._readings = []
+        if not readings or query.clarification or not query.anchors:
+            return []
+        main = query.anchors[0]
+        main_label = "/".join(str(s) for s in main.path)
+        out: list[Query] = []
+        seen = {(main.mention, main.type, main_label)}
+        top = readings[0][0]
+        for score, m, node_type, label in readings:
+            if (m.text, node_type, label) in seen or score < 0.1 * top:
+                continue
+            seen.add((m.text, node_type, label))
+            nodes = sorted((self.kg.nodes[i] for i in m.node_ids if self.kg.nodes[i].type == node_type),
+                           key=lambda n: -self.kg.degree(n.id))
+            path = parse_path_label(label)
+            alt = Query(text=query.text, target_type=self.label_types[label][1],
+                        anchors=[Anchor(m.text, nodes[0].id, nodes[0].name, node_type, round(score, 4), path,
+                                        m.method)],
+                        constraints=list(query.constraints), qualifiers=list(query.qualifiers))
+            out.append(alt)
+            if len(out) >= limit:
+                break
+        return out
+
     def _label_mentions(self, text: str) -> list[Mention]:
         """Mentions of disambiguated labels such as "Dune (1984)" (used by clarification replies)."""
         out = []
@@ -347,6 +379,7 @@ class QuestionParser:
                            key=lambda t: (t not in self.hub_types, t in self.constraint_types, t))
             return m, types[0], IDENTITY, 1.0
         probs = self.classifier.predict_proba([self._mask(text, m) for m in candidates])
+        self._readings = []
         best, best_score = None, 0.0
         fallback, fallback_score = None, 0.0
         for m, row in zip(candidates, probs, strict=True):
@@ -374,6 +407,8 @@ class QuestionParser:
                         score *= 0.5
                     if score > best_score:
                         best, best_score = (m, node_type, label, conditional), score
+                    if label != IDENTITY and conditional >= 0.05:
+                        self._readings.append((score, m, node_type, label))
         if best is not None and best[3] >= self.config.min_path_probability:
             return best
         if fallback is not None:  # a bare entity, unless a longer constraint mention ("stop-motion animators")

@@ -24,8 +24,8 @@ def test_chat_server_answers(tiny_kg_session_dir, tmp_path_factory):
                                     quiet=True)
     try:
         assert url.startswith("http://127.0.0.1:")
-        reply = Client(url, verbose=False).predict("shark movie", api_name="/chat")
-        assert "Jaws" in reply
+        reply = Client(url, verbose=False).predict("who directed Jaws?", api_name="/chat")
+        assert "Steven Spielberg" in reply and "—directed→" in reply
         empty = Client(url, verbose=False).predict("   ", api_name="/chat")
         assert "Please type" in empty
     finally:

@@ -1,0 +1,422 @@
+"""Knowledge-graph-embedding link predictors (DistMult, ComplEx) scored with plain torch.
+
+Embeddings are kept as real matrices. DistMult uses them as they are; ComplEx stores each complex
+vector as ``[real parts | imaginary parts]`` (width ``2 * embedding_dim``). Every model reduces to
+``score(h, r, t) = <tail_query(h, r), t>`` and ``score(h, r, t) = <head_query(r, t), h>``, so ranking
+all tails or heads is one matrix product.
+
+On disk a checkpoint folder holds ``embeddings.safetensors`` (the two matrices, with the entity and
+relation id lists in its metadata) and ``config.json`` (model, sizes, training settings, metrics and
+the SHA-256 of the tensor file). Loading needs neither PyKEEN nor pickles.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from training.link_prediction.base import (
+    CONFIG_FILE,
+    FORMAT,
+    CheckpointError,
+    LinkPredictor,
+    UnknownIdError,
+    read_config,
+)
+
+WEIGHTS_FILE = "embeddings.safetensors"
+VERSION = 1
+
+Tensor = torch.Tensor
+
+
+def _distmult_tail_query(h: Tensor, r: Tensor) -> Tensor:
+    return h * r
+
+
+def _distmult_head_query(r: Tensor, t: Tensor) -> Tensor:
+    return r * t
+
+
+def _halves(x: Tensor) -> tuple[Tensor, Tensor]:
+    d = x.shape[-1] // 2
+    return x[..., :d], x[..., d:]
+
+
+def _complex_tail_query(h: Tensor, r: Tensor) -> Tensor:
+    # Re(<h, r, conj(t)>) = Re(h*r)·Re(t) + Im(h*r)·Im(t)
+    (hre, him), (rre, rim) = _halves(h), _halves(r)
+    return torch.cat([hre * rre - him * rim, hre * rim + him * rre], dim=-1)
+
+
+def _complex_head_query(r: Tensor, t: Tensor) -> Tensor:
+    # Re(<h, r, conj(t)>) = Re(h)·Re(r*conj(t)) - Im(h)·Im(r*conj(t))
+    (rre, rim), (tre, tim) = _halves(r), _halves(t)
+    return torch.cat([rre * tre + rim * tim, -(rim * tre - rre * tim)], dim=-1)
+
+
+def _distmult_merge(r: Tensor, r_inv: Tensor) -> Tensor:
+    # <t, r', h> = <h, r', t>
+    return (r + r_inv) / 2
+
+
+def _complex_merge(r: Tensor, r_inv: Tensor) -> Tensor:
+    # Re(<t, r', conj(h)>) = Re(<h, conj(r'), conj(t)>)
+    (rre, rim), (ire, iim) = _halves(r), _halves(r_inv)
+    return torch.cat([(rre + ire) / 2, (rim - iim) / 2], dim=-1)
+
+
+@dataclass(frozen=True)
+class KGEModelSpec:
+    """One registered KGE model.
+
+    Attributes:
+        name: Registry name (``"distmult"``).
+        pykeen_class: Class name in :mod:`pykeen.models` used for training.
+        is_complex: Whether PyKEEN's embeddings are complex (stored as ``[real | imaginary]``).
+        tail_query: ``(h, r) -> q`` with ``score = <q, t>``.
+        head_query: ``(r, t) -> q`` with ``score = <q, h>``.
+        formula: The score in words, for ``config.json``.
+        merge_inverse: ``(r, r_inverse) -> r`` folding a reciprocal relation pair into one relation
+            whose score is the mean ``(f(h, r, t) + f(t, r_inverse, h)) / 2``.
+        pykeen_kwargs: Extra constructor arguments of the PyKEEN model.
+    """
+
+    name: str
+    pykeen_class: str
+    is_complex: bool
+    tail_query: Callable[[Tensor, Tensor], Tensor]
+    head_query: Callable[[Tensor, Tensor], Tensor]
+    formula: str
+    merge_inverse: Callable[[Tensor, Tensor], Tensor]
+    pykeen_kwargs: dict = field(default_factory=dict)
+
+
+#: The KGE models ``kgqa train lp --model`` accepts.
+MODELS: dict[str, KGEModelSpec] = {
+    "distmult": KGEModelSpec("distmult", "DistMult", False, _distmult_tail_query, _distmult_head_query,
+                             "<h, r, t>", _distmult_merge),
+    # PyKEEN's default N(0, 1) initialisation gives logits far too large for 1-vs-all softmax training.
+    "complex": KGEModelSpec("complex", "ComplEx", True, _complex_tail_query, _complex_head_query,
+                            "Re(<h, r, conj(t)>), vectors stored as [real | imaginary]", _complex_merge,
+                            {"entity_initializer": "xavier_normal_", "relation_initializer": "xavier_normal_"}),
+}
+
+
+def get_model_spec(name: str) -> KGEModelSpec:
+    """The registered model called ``name`` (case-insensitive).
+
+    Raises:
+        ValueError: No such model.
+    """
+    spec = MODELS.get(name.lower())
+    if spec is None:
+        raise ValueError(f"unknown link-prediction model {name!r}; choose one of {sorted(MODELS)}")
+    return spec
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def check_replaceable(target: str | Path) -> None:
+    """Raise ``ValueError`` unless ``target`` is absent, an empty folder or a link-predictor checkpoint.
+
+    Lets a caller refuse a bad output folder before a long training run rather than after it.
+    """
+    target = Path(target)
+    if not target.exists():
+        return
+    if not target.is_dir():
+        raise ValueError(f"refusing to replace {target}: it is a file, not a checkpoint folder")
+    config = target / CONFIG_FILE
+    if config.is_file():  # ours, even if damaged, may be replaced; someone else's config.json may not
+        if FORMAT not in config.read_text(encoding="utf-8", errors="replace"):
+            raise ValueError(f"refusing to replace {target}: its {CONFIG_FILE} is not a link-predictor checkpoint's")
+        return
+    if any(target.iterdir()):
+        raise ValueError(f"refusing to replace {target}: it is not empty and holds no link-predictor checkpoint")
+
+
+def _replace_dir(staged: Path, target: Path) -> None:
+    """Move the finished folder ``staged`` to ``target``, replacing an old checkpoint there."""
+    check_replaceable(target)
+    if not target.exists():
+        os.replace(staged, target)
+        return
+    old = Path(tempfile.mkdtemp(prefix=f".{target.name}.old-", dir=target.parent))
+    os.replace(target, old / target.name)
+    os.replace(staged, target)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+class KGEPredictor(LinkPredictor):
+    """A link predictor from entity and relation embedding matrices.
+
+    Args:
+        model: Registry name of the scoring function (``"distmult"`` or ``"complex"``).
+        entity_ids: Node ids, one per row of ``entity_embeddings``.
+        relation_ids: Relation names, one per row of ``relation_embeddings``.
+        entity_embeddings: ``(num_entities, width)`` float matrix.
+        relation_embeddings: ``(num_relations, width)`` float matrix.
+        config: Extra facts saved in ``config.json`` (training settings, metrics, KG name).
+
+    Raises:
+        ValueError: Shapes and id lists disagree, or ids repeat.
+    """
+
+    def __init__(self, model: str, entity_ids: Sequence[str], relation_ids: Sequence[str],
+                 entity_embeddings: Tensor, relation_embeddings: Tensor, config: dict | None = None) -> None:
+        self.spec = get_model_spec(model)
+        self.entity_ids = list(entity_ids)
+        self.relation_ids = list(relation_ids)
+        self.entity_index = {e: i for i, e in enumerate(self.entity_ids)}
+        self.relation_index = {r: i for i, r in enumerate(self.relation_ids)}
+        if len(self.entity_index) != len(self.entity_ids) or len(self.relation_index) != len(self.relation_ids):
+            raise ValueError("entity and relation ids must be unique")
+        ent = entity_embeddings.detach().to(torch.float32).contiguous()
+        rel = relation_embeddings.detach().to(torch.float32).contiguous()
+        if ent.ndim != 2 or rel.ndim != 2 or ent.shape[1] != rel.shape[1]:
+            raise ValueError(f"expected two matrices of equal width, got {tuple(ent.shape)} and {tuple(rel.shape)}")
+        if ent.shape[0] != len(self.entity_ids) or rel.shape[0] != len(self.relation_ids):
+            raise ValueError(f"{ent.shape[0]} entity rows for {len(self.entity_ids)} ids, "
+                             f"{rel.shape[0]} relation rows for {len(self.relation_ids)} ids")
+        if self.spec.is_complex and ent.shape[1] % 2:
+            raise ValueError(f"complex embeddings need an even width, got {ent.shape[1]}")
+        self.entity_embeddings = ent
+        self.relation_embeddings = rel
+        self.config = dict(config or {})
+
+    # ---- facts -------------------------------------------------------------------------
+    @property
+    def model(self) -> str:
+        return self.spec.name
+
+    @property
+    def embedding_dim(self) -> int:
+        """The model's embedding dimension (complex dimensions for ComplEx)."""
+        width = self.entity_embeddings.shape[1]
+        return width // 2 if self.spec.is_complex else width
+
+    @property
+    def num_entities(self) -> int:
+        return len(self.entity_ids)
+
+    @property
+    def num_relations(self) -> int:
+        return len(self.relation_ids)
+
+    def __repr__(self) -> str:
+        return (f"KGEPredictor(model={self.model!r}, dim={self.embedding_dim}, entities={self.num_entities}, "
+                f"relations={self.num_relations})")
+
+    def to(self, device: str | torch.device) -> KGEPredictor:
+        """Move the embedding matrices to ``device`` (in place) and return ``self``."""
+        self.entity_embeddings = self.entity_embeddings.to(device)
+        self.relation_embeddings = self.relation_embeddings.to(device)
+        return self
+
+    # ---- ids -> rows -------------------------------------------------------------------
+    def entity_rows(self, ids: Sequence[str]) -> Tensor:
+        """Row indices of node ids.
+
+        Raises:
+            UnknownIdError: An id is not one of the predictor's entities.
+        """
+        try:
+            rows = [self.entity_index[e] for e in ids]
+        except KeyError as exc:
+            raise UnknownIdError(f"unknown node id {exc.args[0]!r}: not one of the {self.num_entities} entities "
+                                 "this link predictor was trained on") from None
+        return torch.tensor(rows, dtype=torch.long, device=self.entity_embeddings.device)
+
+    def relation_rows(self, names: Sequence[str]) -> Tensor:
+        """Row indices of relation names.
+
+        Raises:
+            UnknownIdError: A name is not one of the predictor's relations.
+        """
+        try:
+            rows = [self.relation_index[r] for r in names]
+        except KeyError as exc:
+            known = ", ".join(sorted(self.relation_ids)[:12])
+            more = ", ..." if self.num_relations > 12 else ""
+            raise UnknownIdError(f"unknown relation {exc.args[0]!r}; known relations: {known}{more}") from None
+        return torch.tensor(rows, dtype=torch.long, device=self.relation_embeddings.device)
+
+    # ---- scoring -----------------------------------------------------------------------
+    @torch.no_grad()
+    def score_rows(self, h: Tensor, r: Tensor, t: Tensor) -> Tensor:
+        """Scores of triples given as row-index tensors."""
+        ent, rel = self.entity_embeddings, self.relation_embeddings
+        return (self.spec.tail_query(ent[h], rel[r]) * ent[t]).sum(-1)
+
+    @torch.no_grad()
+    def score_all_tails(self, h: Tensor, r: Tensor) -> Tensor:
+        """``(batch, num_entities)`` scores of every entity as the tail of ``(h, r, ?)`` (row indices)."""
+        query = self.spec.tail_query(self.entity_embeddings[h], self.relation_embeddings[r])
+        return query @ self.entity_embeddings.T
+
+    @torch.no_grad()
+    def score_all_heads(self, r: Tensor, t: Tensor) -> Tensor:
+        """``(batch, num_entities)`` scores of every entity as the head of ``(?, r, t)`` (row indices)."""
+        query = self.spec.head_query(self.relation_embeddings[r], self.entity_embeddings[t])
+        return query @ self.entity_embeddings.T
+
+    def score(self, heads: Sequence[str], relations: Sequence[str], tails: Sequence[str]) -> np.ndarray:
+        """Score a batch of triples; see :meth:`LinkPredictor.score`."""
+        if isinstance(heads, str) or isinstance(relations, str) or isinstance(tails, str):
+            raise ValueError("score() takes sequences of ids; wrap a single triple as ([h], [r], [t])")
+        if not len(heads) == len(relations) == len(tails):
+            raise ValueError(f"heads, relations and tails differ in length: {len(heads)}, {len(relations)}, "
+                             f"{len(tails)}")
+        scores = self.score_rows(self.entity_rows(heads), self.relation_rows(relations), self.entity_rows(tails))
+        return scores.cpu().numpy()
+
+    def _top(self, scores: Tensor, k: int, exclude: Sequence[str]) -> list[tuple[str, float]]:
+        if k < 1:
+            raise ValueError(f"k must be at least 1, got {k}")
+        scores = scores.clone()
+        if exclude:
+            scores[self.entity_rows(list(exclude))] = float("-inf")
+        k = min(k, self.num_entities - len(set(exclude)))
+        if k <= 0:
+            return []
+        values, rows = torch.topk(scores, k)
+        return [(self.entity_ids[i], float(v)) for v, i in zip(values.tolist(), rows.tolist(), strict=True)]
+
+    def rank_tails(self, head: str, relation: str, k: int = 10,
+                   exclude: Sequence[str] = ()) -> list[tuple[str, float]]:
+        """The ``k`` best tails for ``(head, relation, ?)``; see :meth:`LinkPredictor.rank_tails`.
+
+        Args:
+            head: Head node id.
+            relation: Relation name.
+            k: How many tails to return.
+            exclude: Node ids never to return (e.g. tails already in the KG).
+        """
+        scores = self.score_all_tails(self.entity_rows([head]), self.relation_rows([relation]))[0]
+        return self._top(scores, k, exclude)
+
+    def rank_heads(self, relation: str, tail: str, k: int = 10,
+                   exclude: Sequence[str] = ()) -> list[tuple[str, float]]:
+        """The ``k`` best heads for ``(?, relation, tail)``, best first.
+
+        Args:
+            relation: Relation name.
+            tail: Tail node id.
+            k: How many heads to return.
+            exclude: Node ids never to return.
+
+        Raises:
+            UnknownIdError: ``relation`` or ``tail`` is unknown.
+            ValueError: ``k`` is below 1.
+        """
+        scores = self.score_all_heads(self.relation_rows([relation]), self.entity_rows([tail]))[0]
+        return self._top(scores, k, exclude)
+
+    # ---- persistence -------------------------------------------------------------------
+    def save(self, directory: str | Path) -> Path:
+        """Write ``embeddings.safetensors`` and ``config.json`` to ``directory`` atomically.
+
+        The files are written to a temporary sibling folder that is renamed into place only when
+        complete, so an interrupted save leaves any previous checkpoint untouched.
+
+        Args:
+            directory: Target folder; an existing checkpoint there is replaced.
+
+        Returns:
+            The checkpoint folder.
+
+        Raises:
+            ValueError: ``directory`` exists and is not a link-predictor checkpoint.
+        """
+        from safetensors.torch import save_file
+
+        target = Path(directory).resolve()
+        target.parent.mkdir(parents=True, exist_ok=True)
+        staged = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-", dir=target.parent))
+        try:
+            weights = staged / WEIGHTS_FILE
+            save_file({"entity_embeddings": self.entity_embeddings.cpu().contiguous(),
+                       "relation_embeddings": self.relation_embeddings.cpu().contiguous()}, str(weights),
+                      metadata={"format": FORMAT, "entity_ids": json.dumps(self.entity_ids, ensure_ascii=False),
+                                "relation_ids": json.dumps(self.relation_ids, ensure_ascii=False)})
+            config = {**self.config, "format": FORMAT, "version": VERSION, "kind": "kge", "model": self.model,
+                      "embedding_dim": self.embedding_dim, "score": self.spec.formula,
+                      "num_entities": self.num_entities, "num_relations": self.num_relations,
+                      "weights": WEIGHTS_FILE, "sha256": _sha256(weights)}
+            (staged / CONFIG_FILE).write_text(json.dumps(config, indent=2, ensure_ascii=False) + "\n",
+                                              encoding="utf-8")
+            _replace_dir(staged, target)
+        except BaseException:
+            shutil.rmtree(staged, ignore_errors=True)
+            raise
+        self.config = {k: v for k, v in config.items()
+                       if k not in ("format", "version", "kind", "weights", "sha256")}
+        return target
+
+    @classmethod
+    def load(cls, directory: str | Path, device: str | torch.device = "cpu") -> KGEPredictor:
+        """Load a checkpoint written by :meth:`save`, checking its hash, shapes and id lists.
+
+        Args:
+            directory: The checkpoint folder.
+            device: Where to put the embedding matrices.
+
+        Raises:
+            CheckpointError: The folder is missing, incomplete, corrupt or of another kind.
+        """
+        from safetensors import SafetensorError
+        from safetensors.torch import load_file
+
+        folder = Path(directory)
+        config = read_config(folder)
+        where = folder / CONFIG_FILE
+        if config.get("kind") != "kge":
+            raise CheckpointError(f"{where}: not a KGE checkpoint (kind {config.get('kind')!r})")
+        if config.get("version") != VERSION:
+            raise CheckpointError(f"{where}: unsupported checkpoint version {config.get('version')!r} "
+                                  f"(this code reads version {VERSION})")
+        model = config.get("model")
+        if model not in MODELS:
+            raise CheckpointError(f"{where}: unknown model {model!r}; known: {sorted(MODELS)}")
+        weights = folder / str(config.get("weights") or WEIGHTS_FILE)
+        if not weights.is_file():
+            raise CheckpointError(f"incomplete checkpoint {folder}: {weights.name} is missing")
+        if config.get("sha256") and _sha256(weights) != config["sha256"]:
+            raise CheckpointError(f"corrupt checkpoint {folder}: {weights.name} does not match the SHA-256 "
+                                  f"recorded in {CONFIG_FILE} (re-train with `kgqa train lp`)")
+        try:
+            from safetensors import safe_open
+
+            with safe_open(str(weights), framework="pt") as fh:
+                metadata = fh.metadata() or {}
+            tensors = load_file(str(weights), device=str(device))
+            entity_ids = json.loads(metadata["entity_ids"])
+            relation_ids = json.loads(metadata["relation_ids"])
+            ent, rel = tensors["entity_embeddings"], tensors["relation_embeddings"]
+        except (SafetensorError, OSError, KeyError, json.JSONDecodeError, ValueError) as exc:
+            raise CheckpointError(f"corrupt checkpoint {weights}: {type(exc).__name__}: {exc}") from None
+        meta = {k: v for k, v in config.items() if k not in ("format", "version", "kind", "weights", "sha256")}
+        try:
+            predictor = cls(model, entity_ids, relation_ids, ent, rel, meta)
+        except (TypeError, ValueError) as exc:
+            raise CheckpointError(f"corrupt checkpoint {folder}: {exc}") from None
+        if config.get("embedding_dim") not in (None, predictor.embedding_dim):
+            raise CheckpointError(f"corrupt checkpoint {folder}: {CONFIG_FILE} says embedding_dim "
+                                  f"{config['embedding_dim']}, the tensors have {predictor.embedding_dim}")
+        return predictor
