@@ -199,9 +199,9 @@ def cmd_train_lp(args: argparse.Namespace) -> int:
         split["source"], f"seeded {settings.holdout:.0%} hold-out, {split['moved_to_train']} kept in training")
     print(f"{kg.name}: {kg.num_nodes} nodes, {kg.num_edges} edges -> {split['train']} train / "
           f"{split['test']} test triples ({source})")
-    print(f"{settings.model}, dim {settings.embedding_dim}: {result.steps} steps ({result.epochs_run} epochs) on "
-          f"{result.device} in {result.train_seconds:.1f} s, final loss "
-          f"{result.losses[-1] if result.losses else float('nan'):.3f}")
+    loss = f", final loss {result.losses[-1]:.3f}" if result.losses else ""
+    print(f"{settings.model}, dim {settings.embedding_dim}: {result.steps} steps ({result.epochs_run} "
+          f"epoch{'' if result.epochs_run == 1 else 's'}) on {result.device} in {result.train_seconds:.1f} s{loss}")
     if metrics:
         print(f"filtered test metrics, head and tail prediction ({metrics['count']} rankings, "
               f"evaluated in {result.eval_seconds:.1f} s):")

@@ -11,13 +11,14 @@ import re
 # type -> (singular, plural, extra words that ask for it)
 TYPE_NOUNS: dict[str, tuple[str, str, tuple[str, ...]]] = {
     "person": ("person", "people", ("who", "whom", "someone", "somebody", "anyone", "persons", "artist",
-                                    "artists", "filmmaker", "filmmakers", "talent", "crew")),
+                                    "artists", "filmmaker", "filmmakers", "talent", "crew", "recruit", "recruiting",
+                                    "candidate", "candidates", "expert", "experts")),
     "project": ("film", "films", ("movie", "movies", "project", "projects", "series", "show", "shows",
                                   "documentary", "documentaries", "picture", "pictures", "title", "titles",
                                   "short", "shorts", "episode", "episodes", "special", "cartoon", "cartoons",
                                   "filmography", "credits", "works")),
     "movie": ("movie", "movies", ("film", "films", "picture", "pictures", "title", "titles")),
-    "genre": ("genre", "genres", ("kind of film", "type of film", "category", "categories")),
+    "genre": ("genre", "genres", ("kind", "sort", "category", "categories")),
     "keyword": ("keyword", "keywords", ("theme", "themes", "topic", "topics", "motif", "motifs")),
     "tag": ("tag", "tags", ("topic", "topics", "described by", "about")),
     "skill": ("skill", "skills", ("expertise", "specialty", "specialties", "speciality")),
@@ -32,6 +33,7 @@ TYPE_NOUNS: dict[str, tuple[str, str, tuple[str, ...]]] = {
 
 PROJECT_KINDS: dict[str, str] = {
     "documentary": "documentary", "documentaries": "documentary", "docuseries": "documentary",
+    "doc": "documentary", "docs": "documentary",
     "series": "series", "show": "series", "shows": "series", "tv series": "series", "sitcom": "series",
     "short": "short", "shorts": "short", "short film": "short", "short films": "short",
     "episode": "episode", "episodes": "episode", "tv special": "tv special", "special": "tv special",

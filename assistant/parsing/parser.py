@@ -34,6 +34,7 @@ from assistant.traversal import WILDCARD, walk
 
 _CHARACTER_CUE = re.compile(r"\b(play|plays|played|playing|portray\w*|voice[sd]?|voicing|as|behind|performed|"
                             r"character|role)\b", re.IGNORECASE)
+_SHARE = re.compile(r"\b(share[sd]?|sharing|same|also|other)\b", re.IGNORECASE)
 _QUESTION_WORDS = {"tell", "about", "know", "info", "information", "details", "detail", "look", "up", "show",
                    "who", "what", "is", "was", "search", "lookup", "on", "film", "movie", "person", "people",
                    "someone", "title", "called", "named"}
@@ -167,6 +168,11 @@ class QuestionParser:
         the one nearer the anchor leads to the films, the other to the answer."""
         found = self._relation_mentions(text, mention)
         rels = list(dict.fromkeys(r for _, r in found))
+        if len(rels) == 1 and _SHARE.search(text):  # "films that share a director with Jaws"
+            there = [s for s in self.steps if s.step.relation == rels[0] and s.start_type == node_type]
+            if there:
+                back = PathStep(there[0].step.relation, not there[0].step.inverse)
+                return (there[0].step, back)
         if len(rels) < 2 or node_type in self.hub_types:
             return None
         near = min(found, key=lambda x: abs(x[0]))[1]
@@ -233,14 +239,19 @@ class QuestionParser:
                 label = ""
                 query.target_type = "person"
             elif roles and not path and prob < self.config.min_path_probability and node_type not in self.hub_types:
-                # "actors in David Yates movies": from the entity to its films, then the named role
-                path = (PathStep(WILDCARD, False), PathStep(roles[0], True))
-                query.target_type = "person"
-            if prob < 0.6 and label != IDENTITY:
-                composed = self._compose(text, mention, node_type)
-                if composed:
-                    path, label = composed, ""
-                    query.target_type = self._typed(composed, node_type)[-1].end_type
+                if cue_type in self.hub_types and node_type == "person":
+                    # "what movies was Douglas Slocombe the cinematographer on": the role leads to the films
+                    path = (PathStep(roles[0], False),)
+                    query.target_type = cue_type
+                else:
+                    # "actors in David Yates movies": from the entity to its films, then the named role
+                    path = (PathStep(WILDCARD, False), PathStep(roles[0], True))
+                    query.target_type = "person"
+            composed = self._compose(text, mention, node_type) if label != IDENTITY else None
+            if composed and (prob < 0.6 or not {s.relation for s in composed} <= {s.relation for s in path}):
+                # both relations are named in the question but the classifier's path lacks one
+                path, label = composed, ""
+                query.target_type = self._typed(composed, node_type)[-1].end_type
             if self._kind(text) == "documentary" and "about" in self.kg.schema.relations and \
                     node_type not in self.constraint_types and (not path or "about" not in str(path)):
                 path, label = (PathStep("about", True),), ""  # "a documentary about X"
@@ -393,7 +404,7 @@ class QuestionParser:
                 if not fits:
                     continue
                 mass = float(row[fits].sum())
-                type_prior = 1.15 if node_type in self.hub_types else 1.0
+                type_prior = 1.5 if node_type in self.hub_types else 1.0
                 identity_ok = node_type not in self.constraint_types and self._leftover_words(text, m) == 0
                 for j in fits:
                     if self.classifier.labels[j] == IDENTITY and not identity_ok:
@@ -404,7 +415,7 @@ class QuestionParser:
                     label = self.classifier.labels[j]
                     end = node_type if label == IDENTITY else self.label_types[label][1]
                     if cue_type and end != cue_type:
-                        score *= 0.5
+                        score *= 0.25
                     if score > best_score:
                         best, best_score = (m, node_type, label, conditional), score
                     if label != IDENTITY and conditional >= 0.05:

@@ -11,6 +11,7 @@ that exported predictor.
 
 from __future__ import annotations
 
+import gc
 import math
 import tempfile
 import time
@@ -262,13 +263,18 @@ def train_kge(kg: KnowledgeGraph, settings: TrainSettings | None = None, progres
                             automatic_memory_optimization=device == "cuda")
     counter = _step_counter(settings.max_steps)
     started = time.perf_counter()
-    with tempfile.TemporaryDirectory(prefix="kgqa-pykeen-") as scratch:  # PyKEEN insists on a checkpoint folder
-        try:
+    # PyKEEN runs a full gc.collect() after every epoch, which costs ~0.2 s in a process holding
+    # torch, PyKEEN and a KG; freezing the objects that exist before training keeps it cheap.
+    gc.freeze()
+    try:
+        with tempfile.TemporaryDirectory(prefix="kgqa-pykeen-") as scratch:  # PyKEEN wants a checkpoint folder
             loop.train(triples_factory=factory, num_epochs=settings.epochs, batch_size=settings.batch_size,
                        use_tqdm=progress, use_tqdm_batch=False, callbacks=[counter], checkpoint_directory=scratch,
                        tqdm_kwargs={"leave": False} if progress else None, pin_memory=False)
-        except _StepLimitReached:
-            pass
+    except _StepLimitReached:
+        pass
+    finally:
+        gc.unfreeze()
     train_seconds = time.perf_counter() - started
 
     queries = {(h, r) for h, r, _ in split.train} | {(t, f"{r}^-1") for _, r, t in split.train}
