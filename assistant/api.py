@@ -15,7 +15,7 @@ from assistant.explain import render_path, summarize
 from assistant.kg import KnowledgeGraph, load_kg
 from assistant.parsing.parser import QuestionParser
 from assistant.parsing.path_classifier import RelationPathClassifier
-from assistant.parsing.training import train_from_kg
+from assistant.parsing.training import kg_signature, train_from_kg
 from assistant.query import PathStep, Query
 from assistant.traversal import WILDCARD, SupportPath, TraversalAnswer, execute, walk
 from retrieval.encoders import SentenceEncoder, load_encoder
@@ -83,9 +83,12 @@ class Assistant:
         if self._parser is None:
             with self._lock:
                 if self._parser is None:
+                    clf = None
                     if RelationPathClassifier.exists(self.parser_dir):
                         clf = RelationPathClassifier.load(self.parser_dir, self.encoder)
-                    else:
+                        if clf.source.startswith("schema:") and clf.source != f"schema:{kg_signature(self.kg)}":
+                            clf = None  # the schema or the data changed since it was fit
+                    if clf is None:
                         clf = train_from_kg(self.kg, self.encoder, self.parser_dir)
                     self._parser = QuestionParser(self.kg, clf)
         return self._parser

@@ -114,7 +114,8 @@ class EntityLinker:
                 window = range(i, i + n)
                 if any(j in taken for j in window):
                     continue
-                uncovered = [j for j in window if j not in covered]
+                uncovered = [j for j in window if j not in covered
+                             and normalize_name(spans[j][0]) not in STOPWORDS | self._type_words.keys()]
                 inner = [m for m in good if m.start >= i and m.end <= i + n]
                 if not uncovered or any(m.start == i and m.end == i + n for m in good):
                     continue

@@ -390,6 +390,7 @@ class QuestionParser:
                            key=lambda t: (t not in self.hub_types, t in self.constraint_types, t))
             return m, types[0], IDENTITY, 1.0
         probs = self.classifier.predict_proba([self._mask(text, m) for m in candidates])
+        who_cue = normalize_name(text).startswith(("who ", "whom ", "whose "))
         self._readings = []
         best, best_score = None, 0.0
         fallback, fallback_score = None, 0.0
@@ -414,8 +415,8 @@ class QuestionParser:
                     score = float(row[j]) * span_weight * type_prior
                     label = self.classifier.labels[j]
                     end = node_type if label == IDENTITY else self.label_types[label][1]
-                    if cue_type and end != cue_type:
-                        score *= 0.25
+                    if cue_type and end != cue_type and not (who_cue and end == "company"):
+                        score *= 0.25  # "who" may ask for a company ("who owns Lucasfilm")
                     if score > best_score:
                         best, best_score = (m, node_type, label, conditional), score
                     if label != IDENTITY and conditional >= 0.05:

@@ -35,6 +35,7 @@ class RelationPathClassifier:
         self.vectorizer: TfidfVectorizer | None = None
         self.coef: np.ndarray | None = None
         self.intercept: np.ndarray | None = None
+        self.source = ""  # what it was fit on ("schema:<signature>", "metaqa:<n>")
 
     def _features(self, masked: list[str], dense: np.ndarray | None = None):
         if dense is None:
@@ -82,7 +83,7 @@ class RelationPathClassifier:
         folder.mkdir(parents=True, exist_ok=True)
         np.savez(folder / WEIGHTS, coef=self.coef, intercept=self.intercept, idf=self.vectorizer.idf_)
         vocab = {k: int(v) for k, v in self.vectorizer.vocabulary_.items()}
-        (folder / META).write_text(json.dumps({"labels": self.labels, "vocabulary": vocab,
+        (folder / META).write_text(json.dumps({"labels": self.labels, "vocabulary": vocab, "source": self.source,
                                                "encoder": self.encoder.model_id}))
 
     @classmethod
@@ -92,6 +93,7 @@ class RelationPathClassifier:
         arrays = np.load(folder / WEIGHTS)
         clf = cls(encoder)
         clf.labels = meta["labels"]
+        clf.source = meta.get("source", "")
         clf.coef, clf.intercept = arrays["coef"], arrays["intercept"]
         clf.vectorizer = TfidfVectorizer(ngram_range=(1, 2), min_df=2, sublinear_tf=True)
         clf.vectorizer.vocabulary_ = meta["vocabulary"]

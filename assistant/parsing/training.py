@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import random
 import re
 from collections.abc import Sequence
@@ -18,6 +20,15 @@ from retrieval.encoders import SentenceEncoder
 _BRACKETS = re.compile(r"\[[^\]]+\]")
 
 
+def kg_signature(kg: KnowledgeGraph) -> str:
+    """What a schema-trained parser depends on: the schema and the typed relations in the data."""
+    from assistant.parsing.paths import typed_relations
+
+    digest = hashlib.sha256(json.dumps(kg.schema.to_dict(), sort_keys=True).encode())
+    digest.update(json.dumps(sorted(f"{s}|{r}|{t}" for (s, r, t) in typed_relations(kg))).encode())
+    return digest.hexdigest()[:16]
+
+
 def train_from_kg(kg: KnowledgeGraph, encoder: SentenceEncoder, out_dir: str | Path | None = None,
                   per_path: int = 16, seed: int = 0, progress: bool = False) -> RelationPathClassifier:
     """Generate questions over every relation path of ``kg`` and fit the classifier on them."""
@@ -26,6 +37,7 @@ def train_from_kg(kg: KnowledgeGraph, encoder: SentenceEncoder, out_dir: str | P
         raise ValueError("the KG has no relation paths to learn from (no edges?)")
     clf = RelationPathClassifier(encoder).fit([q.masked for q in questions], [q.label for q in questions],
                                               progress=progress)
+    clf.source = f"schema:{kg_signature(kg)}"
     if out_dir is not None:
         clf.save(out_dir)
     return clf
@@ -56,6 +68,7 @@ def train_from_metaqa(train_items: list[QAItem], encoder: SentenceEncoder, out_d
     """Fit on MetaQA questions labelled with their question type (``qa_*_qtype.txt``)."""
     clf = RelationPathClassifier(encoder).fit([masked_question(i) for i in train_items],
                                               [qtype_label(i.type) for i in train_items], progress=progress)
+    clf.source = f"metaqa:{len(train_items)}"
     if out_dir is not None:
         clf.save(out_dir)
     return clf

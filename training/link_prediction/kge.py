@@ -361,6 +361,8 @@ class KGEPredictor(LinkPredictor):
                       "weights": WEIGHTS_FILE, "sha256": _sha256(weights)}
             (staged / CONFIG_FILE).write_text(json.dumps(config, indent=2, ensure_ascii=False) + "\n",
                                               encoding="utf-8")
+            for path in (staged, weights, staged / CONFIG_FILE):  # mkdtemp and safetensors make them private
+                path.chmod(0o755 if path.is_dir() else 0o644)
             _replace_dir(staged, target)
         except BaseException:
             shutil.rmtree(staged, ignore_errors=True)
