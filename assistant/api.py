@@ -140,7 +140,7 @@ class Assistant:
                                                    sources=["graph"]))
         elif self.index.exists() and self.mode != "traversal":
             self._dense_answers(query, answer, k, descriptive)
-        if found and len(answer.answers) < k and self.mode != "dense":
+        if found and len(answer.answers) < k and self.mode != "dense" and query.path_confidence < 0.9:
             self._alternative_answers(query, answer, k)
         answer.message = summarize(self.kg, query, answer, notes)
 

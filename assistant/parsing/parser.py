@@ -345,6 +345,8 @@ class QuestionParser:
         for score, m, node_type, label in readings:
             if (m.text, node_type, label) in seen or score < 0.1 * top:
                 continue
+            if label == main_label and node_type == main.type:
+                continue  # the same reading of another span ("Dune" inside "Dune (1984)")
             seen.add((m.text, node_type, label))
             nodes = sorted((self.kg.nodes[i] for i in m.node_ids if self.kg.nodes[i].type == node_type),
                            key=lambda n: -self.kg.degree(n.id))
