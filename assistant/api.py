@@ -86,8 +86,9 @@ class Assistant:
                     clf = None
                     if RelationPathClassifier.exists(self.parser_dir):
                         clf = RelationPathClassifier.load(self.parser_dir, self.encoder)
-                        if clf.source.startswith("schema:") and clf.source != f"schema:{kg_signature(self.kg)}":
-                            clf = None  # the schema or the data changed since it was fit
+                        fit_on_questions = clf.source.startswith("metaqa:")  # labelled questions: keep
+                        if not fit_on_questions and clf.source != f"schema:{kg_signature(self.kg)}":
+                            clf = None  # fit on an older schema, older data or by older code: refit
                     if clf is None:
                         clf = train_from_kg(self.kg, self.encoder, self.parser_dir)
                     self._parser = QuestionParser(self.kg, clf)
@@ -169,7 +170,7 @@ class Assistant:
         target = query.target_type if query.target_type in self.kg.node_types() else None
         if descriptive:
             text = query.text
-            cue = self.parser._cue_type(query.text)
+            cue = self.parser.cue_type(query.text)
             hub = next(iter(self.parser.hub_types), None)
             target = cue if cue in ("person", "company") and cue in self.kg.node_types() else hub
         else:

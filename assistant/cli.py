@@ -5,6 +5,7 @@
     kgqa ask "QUESTION" [--type person] [-k 10] [--json] [--dense]
     kgqa parse "QUESTION" [--json]
     kgqa eval QUESTIONS [--kg PATH] [--strip-brackets] [--report OUT.md]
+    kgqa train lp --model distmult|complex [--kg PATH] [--epochs N]
     kgqa chat [--host 127.0.0.1] [--port 7860]
 """
 

@@ -127,7 +127,7 @@ class QuestionParser:
                  or f" {noun} " in joined]
         return list(dict.fromkeys(found))
 
-    def _cue_type(self, text: str) -> str | None:
+    def cue_type(self, text: str) -> str | None:
         """The asked-for type from the first cue: "who", a type noun ("films") or a role noun
         ("animator" asks for a person even in "an animator for a space opera film")."""
         words = [singular(w) for w in normalize_name(text).split()]
@@ -220,7 +220,7 @@ class QuestionParser:
         query = Query(text=text)
         query.qualifiers = find_qualifiers(text)
         roles = self._roles(text)
-        cue_type = self._cue_type(text)
+        cue_type = self.cue_type(text)
         mentions = self.linker.mentions(text) + self._label_mentions(text)
         characters = self._character_mentions(text, mentions)
         if characters:  # "Han Solo" the character hides "Solo" the film inside it

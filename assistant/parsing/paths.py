@@ -17,6 +17,7 @@ from assistant.parsing.cues import base_form, noun
 from assistant.query import IDENTITY, PathStep, path_label
 
 MASK = "NE"
+GENERATOR_VERSION = 1  # bump when the generated questions change, so cached parsers are refit
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,9 +22,10 @@ _BRACKETS = re.compile(r"\[[^\]]+\]")
 
 def kg_signature(kg: KnowledgeGraph) -> str:
     """What a schema-trained parser depends on: the schema and the typed relations in the data."""
-    from assistant.parsing.paths import typed_relations
+    from assistant.parsing.paths import GENERATOR_VERSION, typed_relations
 
-    digest = hashlib.sha256(json.dumps(kg.schema.to_dict(), sort_keys=True).encode())
+    digest = hashlib.sha256(f"generator-{GENERATOR_VERSION}".encode())
+    digest.update(json.dumps(kg.schema.to_dict(), sort_keys=True).encode())
     digest.update(json.dumps(sorted(f"{s}|{r}|{t}" for (s, r, t) in typed_relations(kg))).encode())
     return digest.hexdigest()[:16]
 

@@ -95,3 +95,21 @@ def test_every_answer_cites_a_path_or_says_it_is_semantic(films_assistant):
             assert ranked.paths or ranked.semantic is not None, (item.question, ranked.name)
         if answer.answers and not answer.answers[0].paths:
             assert "similar by description" in answer.message
+
+
+@pytest.mark.parametrize("question", ["who made the music for Jurassic Park", "composer of Jurassic Park",
+                                      "who scored Jurassic Park?", "Jurassic Park was scored by whom"])
+def test_relations_are_detected_by_meaning(films_assistant, question):
+    query = films_assistant.parse(question)
+    assert [str(s) for s in query.anchors[0].path] == ["^composed_music_for"]
+    assert query.anchors[0].name == "Jurassic Park"
+
+
+@pytest.mark.parametrize("question, path", [
+    ("who directed the films starring Harrison Ford", ["acted_in", "^directed"]),
+    ("films that share a director with Jaws", ["^directed", "directed"]),
+    ("in which languages are the films written by Hayao Miyazaki", ["wrote", "in_language"]),
+])
+def test_multi_hop_questions_parse_to_paths(films_assistant, question, path):
+    query = films_assistant.parse(question)
+    assert [str(s) for s in query.anchors[0].path] == path
