@@ -91,11 +91,19 @@ class Assistant:
                             clf = None  # fit on an older schema, older data or by older code: refit
                     if clf is None:
                         clf = train_from_kg(self.kg, self.encoder, self.parser_dir)
-                    self._parser = QuestionParser(self.kg, clf)
+                    self._parser = self._make_parser(clf)
         return self._parser
 
     def set_classifier(self, classifier: RelationPathClassifier) -> None:
-        self._parser = QuestionParser(self.kg, classifier)
+        self._parser = self._make_parser(classifier)
+
+    def _make_parser(self, classifier: RelationPathClassifier) -> QuestionParser:
+        def dense_lookup(text: str) -> list[tuple[str, float]]:
+            if not self.index.exists():
+                return []
+            return [(h.node_id, h.score) for h in self.search(text, None, 3)]
+
+        return QuestionParser(self.kg, classifier, dense_lookup=dense_lookup)
 
     def parse(self, question: str) -> Query:
         return self.parser.parse(question)

@@ -12,7 +12,10 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
+
+from rapidfuzz import fuzz
 
 from assistant.kg.graph import KnowledgeGraph, Node
 from assistant.kg.normalize import normalize_name
@@ -54,8 +57,11 @@ class ParserConfig:
 
 class QuestionParser:
     def __init__(self, kg: KnowledgeGraph, classifier: RelationPathClassifier | None,
-                 config: ParserConfig | None = None) -> None:
+                 config: ParserConfig | None = None,
+                 dense_lookup: Callable[[str], list[tuple[str, float]]] | None = None) -> None:
         self.kg = kg
+        #: last resort of entity linking: text -> [(node id, cosine)] from the vector index
+        self.dense_lookup = dense_lookup
         self._readings: list = []
         self.classifier = classifier
         self.config = config or ParserConfig()
@@ -227,6 +233,7 @@ class QuestionParser:
             spans = {i for c in characters for i in range(c.char_start, c.char_end)}
             mentions = [m for m in mentions if not set(range(m.char_start, m.char_end)) <= spans]
         mentions = self._drop_role_skills(mentions, roles)
+        mentions += self._dense_mentions(text, mentions)
         main = self._choose_main(text, mentions, cue_type)
         used: list[Mention] = []
         if main is not None:
@@ -474,8 +481,8 @@ class QuestionParser:
                                         m.method))
             taken |= span
 
-    def _unknown(self, text: str, mentions: list[Mention], query: Query) -> None:
-        """Capitalised names that link to nothing: report them with the nearest names."""
+    def _unlinked_names(self, text: str, mentions: list[Mention]):
+        """Capitalised name-like spans that no mention covers."""
         covered = {i for m in mentions for i in range(m.char_start, m.char_end)}
         for match in _CAPITALISED.finditer(text):
             span = range(match.start(), match.end())
@@ -484,4 +491,31 @@ class QuestionParser:
                 continue
             if all(normalize_name(w) in STOPWORDS or normalize_name(w) in self.type_words for w in words):
                 continue
-            query.unknown.append({"mention": match.group(), "nearest": self.linker.nearest_names(match.group())})
+            yield match
+
+    def _dense_mentions(self, text: str, mentions: list[Mention], min_cosine: float = 0.7) -> list[Mention]:
+        """Dense linking, the last resort: an unlinked name whose nearest node in the vector index is
+        close in meaning and still resembles it in spelling (so a different entity is never chosen)."""
+        if self.dense_lookup is None:
+            return []
+        out = []
+        for match in self._unlinked_names(text, mentions):
+            for node_id, cosine in self.dense_lookup(match.group()):
+                node = self.kg.nodes.get(node_id)
+                if node is None:
+                    continue
+                spelling = fuzz.partial_ratio(normalize_name(match.group()), normalize_name(node.name))
+                if not (cosine >= min_cosine and spelling >= 70 or cosine >= 0.5 and spelling >= 85):
+                    continue
+                out.append(Mention(match.group(), 0, len(match.group().split()), match.start(), match.end(),
+                                   [node_id], "dense", cosine, 0.8 * cosine))
+                break
+        return out
+
+    def _unknown(self, text: str, mentions: list[Mention], query: Query) -> None:
+        """Capitalised names that link to nothing: report them with the nearest names."""
+        for match in self._unlinked_names(text, mentions):
+            nearest = self.linker.nearest_names(match.group())
+            if self.dense_lookup is not None:
+                nearest += [self.kg.nodes[i].label for i, _ in self.dense_lookup(match.group()) if i in self.kg.nodes]
+            query.unknown.append({"mention": match.group(), "nearest": list(dict.fromkeys(nearest))[:5]})
