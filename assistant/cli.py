@@ -5,6 +5,7 @@
     kgqa ask "QUESTION" [--type person] [-k 10] [--json] [--dense]
     kgqa parse "QUESTION" [--json]
     kgqa eval QUESTIONS [--kg PATH] [--strip-brackets] [--report OUT.md]
+    kgqa train parser [--kg PATH] [--metaqa DIR]
     kgqa train lp --model distmult|complex [--kg PATH] [--epochs N]
     kgqa chat [--host 127.0.0.1] [--port 7860]
 """
@@ -171,6 +172,25 @@ def cmd_eval(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_train_parser(args: argparse.Namespace) -> int:
+    """``kgqa train parser``: fit the relation-path classifier and cache it beside the KG's index."""
+    from assistant.api import Assistant
+    from assistant.parsing.training import metaqa_split, train_from_kg, train_from_metaqa
+
+    bot = Assistant.from_path(args.kg, args.index_dir, build=False, progress=False)
+    if args.metaqa:
+        hops = [(args.metaqa / f"{h}-hop" / "vanilla" / name, args.metaqa / f"{h}-hop" / "qa_dev_qtype.txt")
+                for h, name in ((1, "qa_dev.txt"), (2, "qa_dev.txt.gz"), (3, "qa_dev.txt.gz"))]
+        train, held = metaqa_split(hops, holdout=args.holdout, seed=args.seed)
+        print(f"fitting on {len(train)} labelled MetaQA questions ({len(held)} held out, seed {args.seed})")
+        clf = train_from_metaqa(train, bot.encoder, bot.parser_dir, progress=True)
+    else:
+        print("fitting on questions generated from the KG's schema")
+        clf = train_from_kg(bot.kg, bot.encoder, bot.parser_dir, seed=args.seed, progress=True)
+    print(f"{len(clf.labels)} relation paths; saved to {bot.parser_dir}")
+    return 0
+
+
 def cmd_train_lp(args: argparse.Namespace) -> int:
     """``kgqa train lp``: train a KGE link predictor, print its filtered test metrics and save it."""
     from assistant.kg import load_kg
@@ -275,6 +295,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_chat)
 
     train = sub.add_parser("train", help="train models").add_subparsers(dest="train_command", required=True)
+    p = train.add_parser("parser", help="fit the question parser's relation-path classifier")
+    _add_kg_arg(p)
+    p.add_argument("--metaqa", type=Path, default=None,
+                   help="MetaQA folder: fit on its labelled dev questions (1/2/3-hop) instead of generated ones")
+    p.add_argument("--holdout", type=float, default=0.2, help="share of MetaQA dev kept out for evaluation")
+    p.add_argument("--seed", type=int, default=0)
+    p.set_defaults(func=cmd_train_parser)
+
     p = train.add_parser("lp", help="train a KGE link predictor on the KG's triples, evaluate and save it")
     p.add_argument("--model", choices=["distmult", "complex"], default="distmult")
     p.add_argument("--kg", type=Path, default=DEFAULT_KG, help="KG path (default: the embedded film KG)")
