@@ -175,13 +175,11 @@ def cmd_eval(args: argparse.Namespace) -> int:
 def cmd_train_parser(args: argparse.Namespace) -> int:
     """``kgqa train parser``: fit the relation-path classifier and cache it beside the KG's index."""
     from assistant.api import Assistant
-    from assistant.parsing.training import metaqa_split, train_from_kg, train_from_metaqa
+    from assistant.parsing.training import metaqa_dev_files, metaqa_split, train_from_kg, train_from_metaqa
 
     bot = Assistant.from_path(args.kg, args.index_dir, build=False, progress=False)
     if args.metaqa:
-        hops = [(args.metaqa / f"{h}-hop" / "vanilla" / name, args.metaqa / f"{h}-hop" / "qa_dev_qtype.txt")
-                for h, name in ((1, "qa_dev.txt"), (2, "qa_dev.txt.gz"), (3, "qa_dev.txt.gz"))]
-        train, held = metaqa_split(hops, holdout=args.holdout, seed=args.seed)
+        train, held = metaqa_split(metaqa_dev_files(args.metaqa), holdout=args.holdout, seed=args.seed)
         print(f"fitting on {len(train)} labelled MetaQA questions ({len(held)} held out, seed {args.seed})")
         clf = train_from_metaqa(train, bot.encoder, bot.parser_dir, progress=True)
     else:

@@ -30,12 +30,11 @@ from assistant.evaluation.runner import evaluate  # noqa: E402
 from assistant.kg.normalize import normalize_name  # noqa: E402
 from assistant.parsing.metaqa import qtype_to_path  # noqa: E402
 from assistant.parsing.path_classifier import RelationPathClassifier  # noqa: E402
-from assistant.parsing.training import metaqa_split, train_from_metaqa  # noqa: E402
+from assistant.parsing.training import metaqa_dev_files, metaqa_split, train_from_metaqa  # noqa: E402
 from assistant.traversal import walk  # noqa: E402
 
 METAQA = ROOT.parent / "shared" / "data" / "metaqa"
-HOPS = {"1-hop": "1-hop/vanilla/qa_dev.txt", "2-hop": "2-hop/vanilla/qa_dev.txt.gz",
-        "3-hop": "3-hop/vanilla/qa_dev.txt.gz"}
+HOPS = ("1-hop", "2-hop", "3-hop")
 
 
 def reachable(bot: Assistant, item: QAItem) -> bool:
@@ -58,8 +57,7 @@ def bench_metaqa(limit: int, seed: int, workers: int) -> list[dict]:
     if not METAQA.exists():
         print(f"MetaQA not found at {METAQA}; skipping")
         return []
-    files = [(METAQA / f, METAQA / f"{hop}/qa_dev_qtype.txt") for hop, f in HOPS.items()]
-    train, held = metaqa_split(files, holdout=0.2, seed=seed)
+    train, held = metaqa_split(metaqa_dev_files(METAQA), holdout=0.2, seed=seed)
     bot = Assistant.from_path(METAQA / "kb_partial.txt.gz", build=False)
     if RelationPathClassifier.exists(bot.parser_dir):
         clf = RelationPathClassifier.load(bot.parser_dir, bot.encoder)

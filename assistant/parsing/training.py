@@ -44,6 +44,13 @@ def train_from_kg(kg: KnowledgeGraph, encoder: SentenceEncoder, out_dir: str | P
     return clf
 
 
+def metaqa_dev_files(folder: str | Path) -> list[tuple[Path, Path]]:
+    """``(QA file, qtype file)`` of MetaQA's 1/2/3-hop dev splits in the shared layout."""
+    folder = Path(folder)
+    return [(folder / f"{h}-hop" / "vanilla" / name, folder / f"{h}-hop" / "qa_dev_qtype.txt")
+            for h, name in ((1, "qa_dev.txt"), (2, "qa_dev.txt.gz"), (3, "qa_dev.txt.gz"))]
+
+
 def masked_question(item: QAItem) -> str:
     """The bracketed MetaQA question with its topic entity replaced by the mask token."""
     return _BRACKETS.sub(MASK, item.question, count=1)
