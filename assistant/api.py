@@ -19,9 +19,18 @@ from assistant.parsing.training import kg_signature, train_from_kg
 from assistant.query import PathStep, Query
 from assistant.traversal import WILDCARD, SupportPath, TraversalAnswer, execute, walk
 from retrieval.encoders import SentenceEncoder, load_encoder
-from retrieval.index import Index
+from retrieval.index import Index, RemoteIndex
 from retrieval.indexer import IndexReport, build_index
 from retrieval.search import DenseHit, DenseSearcher
+
+
+def open_index(kg_path: str | Path, index_dir: str | Path | None = None,
+               chroma_url: str | None = None) -> Index | RemoteIndex:
+    """The index of a KG: a versioned local folder, or collections on a Chroma server."""
+    local = Path(index_dir) if index_dir else default_index_dir(kg_path)
+    if chroma_url:
+        return RemoteIndex(chroma_url, namespace=f"{local.name}-", root=local)
+    return Index(local)
 
 
 @dataclass
@@ -29,7 +38,7 @@ class Assistant:
     """A KG, its index and the encoders that query it."""
 
     kg: KnowledgeGraph
-    index: Index
+    index: Index | RemoteIndex
     encoder: SentenceEncoder
     kg_path: Path | None = None
     _searcher: DenseSearcher | None = field(default=None, repr=False)
@@ -37,6 +46,7 @@ class Assistant:
     #: "full" (graph + dense), or an ablation: "dense" (dense search only), "traversal" (graph only)
     mode: str = "full"
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _has_index: bool | None = field(default=None, repr=False)
 
     @classmethod
     def from_path(
@@ -45,20 +55,30 @@ class Assistant:
         index_dir: str | Path | None = None,
         build: bool = True,
         progress: bool = True,
+        chroma_url: str | None = None,
     ) -> Assistant:
-        """Load the KG at ``kg_path`` and open (building if needed and allowed) its index."""
+        """Load the KG at ``kg_path`` and open (building if needed and allowed) its index, in a local
+        folder or, with ``chroma_url``, on a Chroma server."""
         set_offline()
         kg = load_kg(kg_path)
-        index = Index(index_dir or default_index_dir(kg_path))
+        index = open_index(kg_path, index_dir, chroma_url)
         assistant = cls(kg, index, load_encoder("base"), Path(kg_path))
         if build:
             assistant.build_index(progress=progress)
         return assistant
 
     def build_index(self, progress: bool = True, force: bool = False) -> IndexReport:
-        report = build_index(self.kg, self.index.root, self.encoder, progress=progress, force=force)
+        report = build_index(self.kg, self.index, self.encoder, progress=progress, force=force)
         self._searcher = None
+        self._has_index = True
         return report
+
+    @property
+    def has_index(self) -> bool:
+        """Whether the index is there (checked once; a server is not asked on every question)."""
+        if self._has_index is None:
+            self._has_index = self.index.exists()
+        return self._has_index
 
     @property
     def searcher(self) -> DenseSearcher:
@@ -99,7 +119,7 @@ class Assistant:
 
     def _make_parser(self, classifier: RelationPathClassifier) -> QuestionParser:
         def dense_lookup(text: str) -> list[tuple[str, float]]:
-            if not self.index.exists():
+            if not self.has_index:
                 return []
             return [(h.node_id, h.score) for h in self.search(text, None, 3)]
 
@@ -127,13 +147,13 @@ class Assistant:
     def _answer(self, query: Query, answer: Answer, k: int) -> None:
         descriptive = len(query.free_text.split()) >= 5  # a plot or a profile, not a name
         main_bare = bool(query.anchors) and not query.anchors[0].path
-        if self.mode == "dense" or (descriptive and (main_bare or not query.anchors) and self.index.exists()):
+        if self.mode == "dense" or (descriptive and (main_bare or not query.anchors) and self.has_index):
             found, notes = [], []  # a description: semantic search, with the named entities as evidence
         else:
             found, notes = execute(self.kg, query)
         if not found and self.mode != "dense" and not descriptive:
             found = self._neighbourhood(query)
-            if len(found) > 1 and self.index.exists():
+            if len(found) > 1 and self.has_index:
                 # many neighbours of a bare entity: the ones closest to the question in meaning first
                 sims = {h.node_id: h.score for h in self.search(query.text, found[0] and
                                                                 self.kg.nodes[found[0].node_id].type, 100)}
@@ -147,7 +167,7 @@ class Assistant:
                 score = item.score if item.score is not None else float(item.path_count)
                 answer.answers.append(RankedAnswer(node.id, node.name, node.type, score, paths=paths,
                                                    sources=["graph"]))
-        elif self.index.exists() and self.mode != "traversal":
+        elif self.has_index and self.mode != "traversal":
             self._dense_answers(query, answer, k, descriptive)
         if found and len(answer.answers) < k and self.mode != "dense" and query.path_confidence < 0.9:
             self._alternative_answers(query, answer, k)

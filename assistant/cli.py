@@ -14,15 +14,18 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
-from assistant.config import DEFAULT_KG, default_index_dir, set_offline
+from assistant.config import DEFAULT_KG, set_offline
 
 
 def _add_kg_arg(p: argparse.ArgumentParser) -> None:
     p.add_argument("--kg", type=Path, default=DEFAULT_KG, help="KG path (default: the embedded film KG)")
     p.add_argument("--index-dir", type=Path, default=None, help="index folder (default: under $KGQA_HOME)")
+    p.add_argument("--chroma-url", default=os.environ.get("KGQA_CHROMA_URL"),
+                   help="use a Chroma server (`chroma run`), e.g. http://127.0.0.1:8000, instead of a local folder")
 
 
 def cmd_kg_stats(args: argparse.Namespace) -> int:
@@ -58,13 +61,14 @@ def cmd_kg_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_index(args: argparse.Namespace) -> int:
+    from assistant.api import open_index
     from assistant.kg import load_kg
     from retrieval.encoders import load_encoder
     from retrieval.indexer import build_index
 
     kg = load_kg(args.kg)
     encoder = load_encoder(args.encoder)
-    report = build_index(kg, args.index_dir or default_index_dir(args.kg), encoder,
+    report = build_index(kg, open_index(args.kg, args.index_dir, args.chroma_url), encoder,
                          progress=not args.quiet, force=args.force)
     print(json.dumps(report.to_dict()) if args.json else report)
     return 0
@@ -73,7 +77,7 @@ def cmd_index(args: argparse.Namespace) -> int:
 def cmd_ask(args: argparse.Namespace) -> int:
     from assistant.api import Assistant
 
-    bot = Assistant.from_path(args.kg, args.index_dir, progress=not args.json)
+    bot = Assistant.from_path(args.kg, args.index_dir, chroma_url=args.chroma_url, progress=not args.json)
     if args.dense:  # raw typed nearest nodes, no parsing
         hits = bot.search(args.text, args.type, args.k)
         if args.json:
@@ -105,7 +109,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
 def cmd_parse(args: argparse.Namespace) -> int:
     from assistant.api import Assistant
 
-    bot = Assistant.from_path(args.kg, args.index_dir, build=False, progress=False)
+    bot = Assistant.from_path(args.kg, args.index_dir, chroma_url=args.chroma_url, build=False, progress=False)
     query = bot.parse(args.text)
     if args.json:
         print(json.dumps(query.to_dict(), indent=2, ensure_ascii=False))
@@ -135,7 +139,7 @@ def cmd_chat(args: argparse.Namespace) -> int:
     from ui.app import serve
 
     serve(kg_path=args.kg, index_dir=args.index_dir, host=args.host, port=args.port,
-          auth=args.auth, share=args.share)
+          auth=args.auth, share=args.share, chroma_url=args.chroma_url)
     return 0
 
 
@@ -154,7 +158,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
     if args.limit is not None and args.limit < total:
         items = (random.Random(args.seed).sample(items, args.limit) if args.seed is not None
                  else items[:args.limit])
-    bot = Assistant.from_path(args.kg, args.index_dir, progress=not args.json)
+    bot = Assistant.from_path(args.kg, args.index_dir, chroma_url=args.chroma_url, progress=not args.json)
     meta = {"questions_file": str(args.questions), "questions_in_file": total, "kg": str(args.kg),
             "strip_brackets": args.strip_brackets, "limit": args.limit, "seed": args.seed}
     report = evaluate(bot, items, k=args.k, workers=args.workers, progress=not args.json, meta=meta)
@@ -177,7 +181,7 @@ def cmd_train_parser(args: argparse.Namespace) -> int:
     from assistant.api import Assistant
     from assistant.parsing.training import metaqa_dev_files, metaqa_split, train_from_kg, train_from_metaqa
 
-    bot = Assistant.from_path(args.kg, args.index_dir, build=False, progress=False)
+    bot = Assistant.from_path(args.kg, args.index_dir, chroma_url=args.chroma_url, build=False, progress=False)
     if args.metaqa:
         train, held = metaqa_split(metaqa_dev_files(args.metaqa), holdout=args.holdout, seed=args.seed)
         print(f"fitting on {len(train)} labelled MetaQA questions ({len(held)} held out, seed {args.seed})")

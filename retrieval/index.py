@@ -92,3 +92,32 @@ class Index:
                 shutil.rmtree(path, ignore_errors=True)
         for tmp in self.root.glob(f"{CURRENT}.*.tmp"):
             tmp.unlink(missing_ok=True)
+
+
+class RemoteIndex:
+    """An index kept on a Chroma server (``chroma run``): shared by several machines or users.
+
+    Collections are updated in place (upserts are idempotent) and the manifest, written last, lives
+    in the store; an interrupted build leaves every collection queryable and is finished by the next
+    run. ``root`` is a local folder for what is not vectors (the fitted question parser).
+    """
+
+    def __init__(self, url: str, namespace: str, root: str | Path) -> None:
+        self.url = url
+        self.namespace = namespace
+        self.root = Path(root)
+
+    def open_store(self) -> ChromaStore:
+        return ChromaStore.http(self.url, self.namespace)
+
+    def manifest(self) -> dict:
+        return self.open_store().read_manifest()
+
+    def exists(self) -> bool:
+        try:
+            return bool(self.manifest().get("encoders"))
+        except Exception as exc:  # an unreachable server is not an index
+            raise IndexMissing(f"cannot reach the Chroma server at {self.url}: {exc}") from exc
+
+    def encoders(self) -> list[str]:
+        return sorted(self.manifest().get("encoders", {}))

@@ -12,9 +12,9 @@ from tqdm.auto import tqdm
 
 from assistant.kg.graph import KnowledgeGraph
 from retrieval.encoders import SentenceEncoder
-from retrieval.index import Index
+from retrieval.index import Index, RemoteIndex
 from retrieval.node_text import node_text, text_hash
-from retrieval.store import ChromaStore, collection_name
+from retrieval.store import ChromaStore
 
 CHUNK = 512
 
@@ -67,14 +67,14 @@ def sync_collections(
     the removed ones. Returns ``(embedded, deleted)``."""
     plan: list[tuple[str, list[str], list[str]]] = []
     deleted = 0
-    prefix = collection_name(encoder.name, "")
-    wanted = {collection_name(encoder.name, t) for t in texts}
+    prefix = store.collection(encoder.name, "")
+    wanted = {store.collection(encoder.name, t) for t in texts}
     for name in store.collections():
         if name.startswith(prefix) and name not in wanted:
             deleted += store.count(name)
             store.drop(name)
     for node_type, by_id in texts.items():
-        col = collection_name(encoder.name, node_type)
+        col = store.collection(encoder.name, node_type)
         stored = store.metadata(col)
         # The hash covers the model too: new weights must re-embed everything.
         changed = [i for i, t in by_id.items() if stored.get(i, {}).get("hash") != text_hash(encoder.model_id + t)]
@@ -98,15 +98,21 @@ def sync_collections(
     return total, deleted
 
 
-def build_index(
-    kg: KnowledgeGraph, root: str | Path, encoder: SentenceEncoder, progress: bool = True, force: bool = False
-) -> IndexReport:
-    """Build or refresh the index of ``kg`` at ``root`` for ``encoder``.
+def _entry(kg: KnowledgeGraph, texts: dict, encoder: SentenceEncoder, fp: str) -> dict:
+    return {"fingerprint": fp, "model": encoder.model_id, "dim": encoder.dim, "nodes": kg.num_nodes,
+            "node_types": sorted(texts), "built": time.strftime("%Y-%m-%dT%H:%M:%S")}
 
-    The work happens in a staging copy; the live index changes only when the build completes,
-    so an error or Ctrl-C leaves the previous index usable.
+
+def build_index(
+    kg: KnowledgeGraph, root: str | Path | RemoteIndex, encoder: SentenceEncoder, progress: bool = True,
+    force: bool = False,
+) -> IndexReport:
+    """Build or refresh the index of ``kg`` at ``root`` (a folder, or a :class:`RemoteIndex`).
+
+    In a folder the work happens in a staging copy; the live index changes only when the build
+    completes, so an error or Ctrl-C leaves the previous index usable.
     """
-    index = Index(root)
+    index = root if isinstance(root, (Index, RemoteIndex)) else Index(root)
     started = time.perf_counter()
     texts = node_texts(kg)
     fp = fingerprint(texts, encoder.model_id)
@@ -115,15 +121,20 @@ def build_index(
     if not force and entry.get("fingerprint") == fp:
         return IndexReport(encoder.name, str(index.root), kg.num_nodes, 0, 0,
                            time.perf_counter() - started, True)
+    if isinstance(index, RemoteIndex):
+        store = index.open_store()
+        embedded, deleted = sync_collections(store, kg, texts, encoder, progress)
+        manifest.setdefault("encoders", {})[encoder.name] = _entry(kg, texts, encoder, fp)
+        manifest["kg"] = kg.name
+        store.write_manifest(manifest)
+        return IndexReport(encoder.name, index.url, kg.num_nodes, embedded, deleted,
+                           time.perf_counter() - started, False)
     staging = index.stage()
     store = ChromaStore.persistent(staging)
     try:
         embedded, deleted = sync_collections(store, kg, texts, encoder, progress)
         store.close()
-        manifest.setdefault("encoders", {})[encoder.name] = {
-            "fingerprint": fp, "model": encoder.model_id, "dim": encoder.dim,
-            "nodes": kg.num_nodes, "node_types": sorted(texts), "built": time.strftime("%Y-%m-%dT%H:%M:%S"),
-        }
+        manifest.setdefault("encoders", {})[encoder.name] = _entry(kg, texts, encoder, fp)
         manifest["kg"] = kg.name
         index.publish(staging, manifest)
     except BaseException:

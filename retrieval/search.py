@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 
 from retrieval.encoders import SentenceEncoder
-from retrieval.index import Index
-from retrieval.store import ChromaStore, collection_name
+from retrieval.index import Index, RemoteIndex
+from retrieval.store import ChromaStore
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,7 +24,7 @@ class DenseHit:
 class DenseSearcher:
     """Queries one encoder's collections: the target type's alone, or all of them merged."""
 
-    def __init__(self, index: Index, encoder: SentenceEncoder, store: ChromaStore | None = None) -> None:
+    def __init__(self, index: Index | RemoteIndex, encoder: SentenceEncoder, store: ChromaStore | None = None) -> None:
         self.index = index
         self.encoder = encoder
         self.store = store or index.open_store()
@@ -44,7 +44,7 @@ class DenseSearcher:
         types = [node_type] if node_type else self.node_types
         hits = []
         for t in types:
-            for h in self.store.query(collection_name(self.encoder.name, t), vector, k):
+            for h in self.store.query(self.store.collection(self.encoder.name, t), vector, k):
                 hits.append(DenseHit(h.id, h.metadata.get("name", h.id), t, h.score, self.encoder.name))
         hits.sort(key=lambda h: -h.score)
         return hits[:k]

@@ -6,6 +6,7 @@ Collections are named ``{encoder}__{node type}``: one per encoder and node type,
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -42,11 +43,34 @@ class VectorStore(Protocol):
 
 
 class ChromaStore:
-    """Chroma behind :class:`VectorStore`. Never lets Chroma embed: ``embedding_function=None``."""
+    """Chroma behind :class:`VectorStore`. Never lets Chroma embed: ``embedding_function=None``.
 
-    def __init__(self, client) -> None:
+    ``namespace`` prefixes every collection, so several KGs can share one Chroma server.
+    """
+
+    MANIFEST = "kgqa_manifest"
+
+    def __init__(self, client, namespace: str = "") -> None:
         self.client = client
+        self.namespace = namespace
         self._cols: dict[str, object] = {}
+
+    def collection(self, encoder: str, node_type: str) -> str:
+        """This store's collection for an encoder and a node type."""
+        return collection_name(self.namespace + encoder, node_type)
+
+    def read_manifest(self) -> dict:
+        """The index manifest kept in the store itself (server backend)."""
+        name = collection_name(self.namespace + self.MANIFEST, "index")
+        if name not in self.collections():
+            return {"encoders": {}}
+        meta = self._col(name).metadata or {}
+        return json.loads(meta.get("manifest", '{"encoders": {}}'))
+
+    def write_manifest(self, manifest: dict) -> None:
+        name = collection_name(self.namespace + self.MANIFEST, "index")
+        col = self._col(name, create=True)
+        col.modify(metadata={"manifest": json.dumps(manifest)})
 
     @classmethod
     def persistent(cls, path: str | Path) -> ChromaStore:
@@ -57,7 +81,7 @@ class ChromaStore:
         return cls(chromadb.PersistentClient(path=str(path), settings=Settings(anonymized_telemetry=False)))
 
     @classmethod
-    def http(cls, url: str) -> ChromaStore:
+    def http(cls, url: str, namespace: str = "") -> ChromaStore:
         set_offline()
         from urllib.parse import urlparse
 
@@ -67,7 +91,7 @@ class ChromaStore:
         parsed = urlparse(url if "://" in url else f"http://{url}")
         return cls(chromadb.HttpClient(host=parsed.hostname or "127.0.0.1", port=parsed.port or 8000,
                                        ssl=parsed.scheme == "https",
-                                       settings=Settings(anonymized_telemetry=False)))
+                                       settings=Settings(anonymized_telemetry=False)), namespace)
 
     def _col(self, name: str, create: bool = False):
         col = self._cols.get(name)

@@ -58,9 +58,9 @@ def build_app(bot: Assistant):
 
 
 def serve(kg_path: str | Path = DEFAULT_KG, index_dir: str | Path | None = None, host: str = "127.0.0.1",
-          port: int = 7860, auth: str | None = None, share: bool = False) -> None:
+          port: int = 7860, auth: str | None = None, share: bool = False, chroma_url: str | None = None) -> None:
     set_offline()
-    bot = Assistant.from_path(kg_path, index_dir)
+    bot = Assistant.from_path(kg_path, index_dir, chroma_url=chroma_url)
     print("preparing the question parser (fit once per KG, then cached)...", flush=True)
     _ = bot.parser
     demo = build_app(bot)
