@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import json
 import math
 import threading
 import time
@@ -13,6 +14,7 @@ from assistant.answer import Answer, RankedAnswer
 from assistant.config import DEFAULT_KG, default_index_dir, set_offline
 from assistant.explain import render_path, summarize
 from assistant.kg import KnowledgeGraph, load_kg
+from assistant.kg.updates import UpdateResult, apply_updates, normalise, read_updates
 from assistant.parsing.parser import QuestionParser
 from assistant.parsing.path_classifier import RelationPathClassifier
 from assistant.parsing.training import kg_signature, train_from_kg
@@ -20,8 +22,10 @@ from assistant.query import PathStep, Query
 from assistant.traversal import WILDCARD, SupportPath, TraversalAnswer, execute, walk
 from retrieval.encoders import SentenceEncoder, load_encoder
 from retrieval.index import Index, RemoteIndex
-from retrieval.indexer import IndexReport, build_index
+from retrieval.indexer import IndexReport, build_index, update_index
 from retrieval.search import DenseHit, DenseSearcher
+
+UPDATES = "updates.jsonl"
 
 
 def open_index(kg_path: str | Path, index_dir: str | Path | None = None,
@@ -45,8 +49,9 @@ class Assistant:
     _parser: QuestionParser | None = field(default=None, repr=False)
     #: "full" (graph + dense), or an ablation: "dense" (dense search only), "traversal" (graph only)
     mode: str = "full"
-    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
     _has_index: bool | None = field(default=None, repr=False)
+    _searcher_version: Path | None = field(default=None, repr=False)
 
     @classmethod
     def from_path(
@@ -62,6 +67,9 @@ class Assistant:
         set_offline()
         kg = load_kg(kg_path)
         index = open_index(kg_path, index_dir, chroma_url)
+        overlay = index.root / UPDATES
+        if overlay.exists():  # updates added with `kgqa kg add` since the KG files were written
+            apply_updates(kg, read_updates(overlay), str(overlay))
         assistant = cls(kg, index, load_encoder("base"), Path(kg_path))
         if build:
             assistant.build_index(progress=progress)
@@ -73,6 +81,29 @@ class Assistant:
         self._has_index = True
         return report
 
+    def update(self, records: list[dict], persist: bool = True) -> UpdateResult:
+        """Add, change or remove nodes and edges without rebuilding (see :mod:`assistant.kg.updates`).
+
+        The graph indexes change at once; the vector index re-embeds only the touched
+        neighbourhood; the parser learns the new names. With ``persist`` the operations are appended
+        to the index folder's ``updates.jsonl`` and replayed whenever this KG is loaded again.
+        """
+        records = [r for r in (normalise(x) for x in records) if r is not None]
+        with self._lock:
+            result = apply_updates(self.kg, records)
+            if self.has_index:
+                update_index(self.index, self.kg, result.touched, result.removed, self.encoder,
+                             self.searcher.store)
+            if self._parser is not None:
+                self._parser.note_changes(result.touched, result.removed)
+            if persist:
+                self.index.root.mkdir(parents=True, exist_ok=True)
+                with open(self.index.root / UPDATES, "a", encoding="utf-8") as fh:
+                    for rec in records:
+                        fh.write(json.dumps({k: v for k, v in rec.items() if k != "_line"}, ensure_ascii=False)
+                                 + "\n")
+        return result
+
     @property
     def has_index(self) -> bool:
         """Whether the index is there (checked once; a server is not asked on every question)."""
@@ -82,10 +113,12 @@ class Assistant:
 
     @property
     def searcher(self) -> DenseSearcher:
-        if self._searcher is None:
-            with self._lock:
-                if self._searcher is None:
+        version = self.index.current if isinstance(self.index, Index) else None
+        if self._searcher is None or self._searcher_version != version:
+            with self._lock:  # first use, or another process published a new version of the index
+                if self._searcher is None or self._searcher_version != version:
                     self._searcher = DenseSearcher(self.index, self.encoder)
+                    self._searcher_version = version
         return self._searcher
 
     def search(self, text: str, node_type: str | None = None, k: int = 10) -> list[DenseHit]:

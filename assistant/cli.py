@@ -1,6 +1,6 @@
 """``kgqa``: the command line.
 
-    kgqa kg stats PATH | kg validate PATH
+    kgqa kg stats PATH | kg validate PATH | kg add FILE
     kgqa index [--kg PATH]
     kgqa ask "QUESTION" [--type person] [-k 10] [--json] [--dense]
     kgqa parse "QUESTION" [--json]
@@ -57,6 +57,28 @@ def cmd_kg_validate(args: argparse.Namespace) -> int:
         print(f"{len(exc.problems)} problem(s) found", file=sys.stderr)
         return 1
     print(f"OK: {kg.num_nodes} nodes, {kg.num_edges} edges, no problems")
+    return 0
+
+
+def cmd_kg_add(args: argparse.Namespace) -> int:
+    """``kgqa kg add FILE``: apply node/edge additions, changes and removals without rebuilding."""
+    import time
+
+    from assistant.api import Assistant
+    from assistant.kg.updates import read_updates
+
+    records = read_updates(args.file)
+    bot = Assistant.from_path(args.kg, args.index_dir, chroma_url=args.chroma_url, progress=not args.json)
+    started = time.perf_counter()
+    result = bot.update(records)
+    ms = (time.perf_counter() - started) * 1000
+    summary = {"operations": result.operations, "re_embedded": len(result.touched),
+               "removed": sorted(result.removed), "ms": round(ms, 1), "persisted_to": str(bot.index.root)}
+    if args.json:
+        print(json.dumps(summary, indent=2))
+    else:
+        print(f"applied {result.operations} operation(s): {len(result.touched)} node(s) re-embedded, "
+              f"{len(result.removed)} removed, in {ms:.0f} ms; kept in {bot.index.root / 'updates.jsonl'}")
     return 0
 
 
@@ -250,6 +272,11 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--format", choices=["native", "triples", "metaqa", "csv"], default=None)
         p.add_argument("--json", action="store_true")
         p.set_defaults(func=func)
+    p = kg.add_parser("add", help="add, change or remove nodes and edges without rebuilding")
+    p.add_argument("file", type=Path, help="JSONL of operations (see assistant/kg/updates.py)")
+    _add_kg_arg(p)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_kg_add)
 
     p = sub.add_parser("index", help="embed every node into the vector store")
     _add_kg_arg(p)

@@ -81,6 +81,15 @@ class Index:
             shutil.rmtree(old, ignore_errors=True)
         self.clean_stale()
 
+    def write_manifest(self, manifest: dict) -> None:
+        """Rewrite the live version's manifest in place (after an incremental update)."""
+        current = self.current
+        if current is None:
+            raise IndexMissing(f"no index at {self.root}")
+        tmp = current / f"{MANIFEST}.{uuid.uuid4().hex[:6]}.tmp"
+        tmp.write_text(json.dumps(manifest, indent=2))
+        os.replace(tmp, current / MANIFEST)
+
     def discard(self, staging: Path) -> None:
         shutil.rmtree(staging, ignore_errors=True)
 

@@ -87,15 +87,46 @@ def sync_collections(
     bar = tqdm(total=total, desc=f"embedding ({encoder.name})", unit="node", disable=not progress or total == 0)
     for col, ids, docs in plan:
         for start in range(0, len(ids), CHUNK):
-            chunk_ids, chunk_docs = ids[start:start + CHUNK], docs[start:start + CHUNK]
-            vectors = encoder.encode(chunk_docs)
-            metas = [{"name": kg.nodes[i].name, "type": kg.nodes[i].type,
-                      "hash": text_hash(encoder.model_id + d)}
-                     for i, d in zip(chunk_ids, chunk_docs, strict=True)]
-            store.upsert(col, chunk_ids, np.asarray(vectors), metas)
-            bar.update(len(chunk_ids))
+            _embed(store, kg, col, ids[start:start + CHUNK], docs[start:start + CHUNK], encoder)
+            bar.update(len(ids[start:start + CHUNK]))
     bar.close()
     return total, deleted
+
+
+def _embed(store: ChromaStore, kg: KnowledgeGraph, col: str, ids: list[str], docs: list[str],
+           encoder: SentenceEncoder) -> None:
+    vectors = encoder.encode(docs)
+    metas = [{"name": kg.nodes[i].name, "type": kg.nodes[i].type, "hash": text_hash(encoder.model_id + d)}
+             for i, d in zip(ids, docs, strict=True)]
+    store.upsert(col, ids, np.asarray(vectors), metas)
+
+
+def update_index(index: Index | RemoteIndex, kg: KnowledgeGraph, touched: set[str], removed: dict[str, str],
+                 encoder: SentenceEncoder, store: ChromaStore | None = None) -> int:
+    """Re-embed only ``touched`` nodes and delete ``removed`` ones, in the live index.
+
+    Used by incremental KG updates; the manifest's fingerprint is cleared so that the next full
+    build re-checks every node's text hash (and embeds nothing that is already current).
+    """
+    store = store or index.open_store()
+    by_type: dict[str, list[str]] = {}
+    for node_id in sorted(touched):
+        by_type.setdefault(kg.nodes[node_id].type, []).append(node_id)
+    for node_type, ids in by_type.items():
+        _embed(store, kg, store.collection(encoder.name, node_type), ids,
+               [node_text(kg, kg.nodes[i]) for i in ids], encoder)
+    for node_id, node_type in removed.items():
+        store.delete(store.collection(encoder.name, node_type), [node_id])
+    manifest = index.manifest()
+    entry = manifest.get("encoders", {}).get(encoder.name)
+    if entry is not None:
+        entry["fingerprint"] = None
+        entry["node_types"] = sorted(set(entry["node_types"]) | set(by_type))
+        if isinstance(index, RemoteIndex):
+            store.write_manifest(manifest)
+        else:
+            index.write_manifest(manifest)
+    return len(touched)
 
 
 def _entry(kg: KnowledgeGraph, texts: dict, encoder: SentenceEncoder, fp: str) -> dict:

@@ -48,3 +48,11 @@ class DenseSearcher:
                 hits.append(DenseHit(h.id, h.metadata.get("name", h.id), t, h.score, self.encoder.name))
         hits.sort(key=lambda h: -h.score)
         return hits[:k]
+
+    def similar(self, node_id: str, node_type: str, target_type: str | None = None, k: int = 10) -> list[DenseHit]:
+        """Nodes nearest to a node's own stored vector (the node itself excluded)."""
+        vector = self.store.vector(self.store.collection(self.encoder.name, node_type), node_id)
+        if vector is None:
+            raise KeyError(f"{node_id!r} is not in the {node_type} collection of encoder {self.encoder.name!r}")
+        hits = self.search_vector(vector, target_type or node_type, k + 1)
+        return [h for h in hits if h.node_id != node_id][:k]

@@ -37,6 +37,12 @@ class VectorStore(Protocol):
     def upsert(self, collection: str, ids: list[str], embeddings: np.ndarray, metadatas: list[dict]) -> None: ...
     def delete(self, collection: str, ids: list[str]) -> None: ...
     def query(self, collection: str, embedding: np.ndarray, k: int) -> list[StoreHit]: ...
+    def vector(self, collection: str, item_id: str) -> np.ndarray | None:
+        """The stored embedding of one item, or ``None``."""
+        res = self._col(collection).get(ids=[item_id], include=["embeddings"])
+        embeddings = res.get("embeddings")
+        return None if embeddings is None or len(embeddings) == 0 else np.asarray(embeddings[0], dtype=np.float32)
+
     def metadata(self, collection: str) -> dict[str, dict]: ...
     def collections(self) -> list[str]: ...
     def count(self, collection: str) -> int: ...
@@ -127,6 +133,12 @@ class ChromaStore:
                         n_results=n, include=["metadatas", "distances"])
         return [StoreHit(i, 1.0 - float(d), m or {})
                 for i, d, m in zip(res["ids"][0], res["distances"][0], res["metadatas"][0], strict=True)]
+
+    def vector(self, collection: str, item_id: str) -> np.ndarray | None:
+        """The stored embedding of one item, or ``None``."""
+        res = self._col(collection).get(ids=[item_id], include=["embeddings"])
+        embeddings = res.get("embeddings")
+        return None if embeddings is None or len(embeddings) == 0 else np.asarray(embeddings[0], dtype=np.float32)
 
     def metadata(self, collection: str) -> dict[str, dict]:
         if collection not in self.collections():

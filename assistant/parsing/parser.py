@@ -133,6 +133,23 @@ class QuestionParser:
                  or f" {noun} " in joined]
         return list(dict.fromkeys(found))
 
+    def note_changes(self, touched: set[str], removed: dict[str, str]) -> None:
+        """Keep the name indexes in step with an incremental KG update."""
+        self.linker._keys = None  # the fuzzy key list is rebuilt on next use
+        for ids in self.label_index.values():
+            ids[:] = [i for i in ids if i not in removed]
+        for node_id in touched:
+            node = self.kg.nodes[node_id]
+            if node.label != node.name and node_id not in self.label_index[normalize_name(node.label)]:
+                self.label_index[normalize_name(node.label)].append(node_id)
+            for hop in self.kg.neighbors(node_id, direction="both"):
+                character = (hop.edge.qualifiers or {}).get("character")
+                if character:
+                    idx = self.kg.edges.index(hop.edge)
+                    key = normalize_name(str(character))
+                    if idx not in self.characters[key]:
+                        self.characters[key].append(idx)
+
     def cue_type(self, text: str) -> str | None:
         """The asked-for type from the first cue: "who", a type noun ("films") or a role noun
         ("animator" asks for a person even in "an animator for a space opera film")."""

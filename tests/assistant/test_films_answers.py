@@ -113,3 +113,28 @@ def test_relations_are_detected_by_meaning(films_assistant, question):
 def test_multi_hop_questions_parse_to_paths(films_assistant, question, path):
     query = films_assistant.parse(question)
     assert [str(s) for s in query.anchors[0].path] == path
+
+
+def test_cold_start_film_with_only_tags_is_answerable_and_near_superhero_films(films_assistant):
+    """The seeds' check: a new film known only by genres, keywords and a description."""
+    film = "project:spider-man-across-the-spider-verse-2023"
+    records = [{"op": "add_node", "node": {
+        "id": film, "type": "project", "name": "Spider-Man: Across the Spider-Verse",
+        "description": "Miles Morales is flung across the multiverse and meets a society of Spider-People.",
+        "attributes": {"year": 2023, "kind": "film"}}}]
+    records += [{"op": "add_edge", "edge": {"source": film, "relation": "has_genre", "target": f"genre:{g}"}}
+                for g in ("superhero", "animation", "action")]
+    records += [{"op": "add_edge", "edge": {"source": film, "relation": "has_keyword", "target": node.id}}
+                for node in (films_assistant.kg.find("multiverse", "keyword") + films_assistant.kg.find(
+                    "spider-man", "keyword"))[:2]]
+    films_assistant.update(records, persist=False)
+    try:
+        answer = films_assistant.ask("what genre is Spider-Man: Across the Spider-Verse?")
+        assert {"Superhero", "Animation", "Action"} <= {a.name for a in answer.answers}
+        similar = films_assistant.searcher.similar(film, "project", k=10)
+        kg = films_assistant.kg
+        superhero = [h for h in similar if any(kg.nodes[g.node].name == "Superhero"
+                                               for g in kg.neighbors(h.node_id, "has_genre"))]
+        assert len(superhero) >= 5, [h.name for h in similar]
+    finally:
+        films_assistant.update([{"op": "remove_node", "id": film}], persist=False)
