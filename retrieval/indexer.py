@@ -103,7 +103,8 @@ def _embed(store: ChromaStore, kg: KnowledgeGraph, col: str, ids: list[str], doc
 
 def update_index(index: Index | RemoteIndex, kg: KnowledgeGraph, touched: set[str], removed: dict[str, str],
                  encoder: SentenceEncoder, store: ChromaStore | None = None) -> int:
-    """Re-embed only ``touched`` nodes and delete ``removed`` ones, in the live index.
+    """Re-embed only ``touched`` nodes whose text changed and delete ``removed`` ones, in the live index;
+    returns how many nodes were embedded.
 
     Used by incremental KG updates; the manifest's fingerprint is cleared so that the next full
     build re-checks every node's text hash (and embeds nothing that is already current).
@@ -112,9 +113,23 @@ def update_index(index: Index | RemoteIndex, kg: KnowledgeGraph, touched: set[st
     by_type: dict[str, list[str]] = {}
     for node_id in sorted(touched):
         by_type.setdefault(kg.nodes[node_id].type, []).append(node_id)
+    plan: list[tuple[str, str, str]] = []  # (collection, node id, text) of nodes whose text changed
     for node_type, ids in by_type.items():
-        _embed(store, kg, store.collection(encoder.name, node_type), ids,
-               [node_text(kg, kg.nodes[i]) for i in ids], encoder)
+        col = store.collection(encoder.name, node_type)
+        texts = {i: node_text(kg, kg.nodes[i]) for i in ids}
+        stored = store.metadata_of(col, ids)
+        # a neighbour's text may not change (its fact lists are capped): skip it
+        plan += [(col, i, texts[i]) for i in ids
+                 if stored.get(i, {}).get("hash") != text_hash(encoder.model_id + texts[i])]
+    if plan:  # one encoder call for every type: small batches are dominated by per-call overhead
+        vectors = encoder.encode([text for _, _, text in plan])
+        for col in dict.fromkeys(c for c, _, _ in plan):
+            rows = [j for j, (c, _, _) in enumerate(plan) if c == col]
+            ids = [plan[j][1] for j in rows]
+            metas = [{"name": kg.nodes[i].name, "type": kg.nodes[i].type,
+                      "hash": text_hash(encoder.model_id + plan[j][2])} for i, j in zip(ids, rows, strict=True)]
+            store.upsert(col, ids, np.asarray(vectors[rows]), metas)
+    embedded = len(plan)
     for node_id, node_type in removed.items():
         store.delete(store.collection(encoder.name, node_type), [node_id])
     manifest = index.manifest()
@@ -126,7 +141,7 @@ def update_index(index: Index | RemoteIndex, kg: KnowledgeGraph, touched: set[st
             store.write_manifest(manifest)
         else:
             index.write_manifest(manifest)
-    return len(touched)
+    return embedded
 
 
 def _entry(kg: KnowledgeGraph, texts: dict, encoder: SentenceEncoder, fp: str) -> dict:

@@ -37,6 +37,13 @@ class VectorStore(Protocol):
     def upsert(self, collection: str, ids: list[str], embeddings: np.ndarray, metadatas: list[dict]) -> None: ...
     def delete(self, collection: str, ids: list[str]) -> None: ...
     def query(self, collection: str, embedding: np.ndarray, k: int) -> list[StoreHit]: ...
+    def metadata_of(self, collection: str, ids: list[str]) -> dict[str, dict]:
+        """Stored metadata of some items (missing ones are absent)."""
+        if not ids or collection not in self.collections():
+            return {}
+        res = self._col(collection).get(ids=ids, include=["metadatas"])
+        return dict(zip(res["ids"], res["metadatas"], strict=True))
+
     def vector(self, collection: str, item_id: str) -> np.ndarray | None:
         """The stored embedding of one item, or ``None``."""
         res = self._col(collection).get(ids=[item_id], include=["embeddings"])
@@ -133,6 +140,13 @@ class ChromaStore:
                         n_results=n, include=["metadatas", "distances"])
         return [StoreHit(i, 1.0 - float(d), m or {})
                 for i, d, m in zip(res["ids"][0], res["distances"][0], res["metadatas"][0], strict=True)]
+
+    def metadata_of(self, collection: str, ids: list[str]) -> dict[str, dict]:
+        """Stored metadata of some items (missing ones are absent)."""
+        if not ids or collection not in self.collections():
+            return {}
+        res = self._col(collection).get(ids=ids, include=["metadatas"])
+        return dict(zip(res["ids"], res["metadatas"], strict=True))
 
     def vector(self, collection: str, item_id: str) -> np.ndarray | None:
         """The stored embedding of one item, or ``None``."""
