@@ -188,8 +188,9 @@ class Assistant:
             found = self._neighbourhood(query)
             if len(found) > 1 and self.has_index:
                 # many neighbours of a bare entity: the ones closest to the question in meaning first
-                sims = {h.node_id: h.score for h in self.search(query.text, found[0] and
-                                                                self.kg.nodes[found[0].node_id].type, 100)}
+                # (a fixed mix until the ranking issue fits feature weights)
+                target = self.kg.nodes[found[0].node_id].type
+                sims = {h.node_id: h.score for h in self.search(query.text, target, 100)}
                 for item in found:
                     item.score = math.log1p(item.path_count) + 3 * sims.get(item.node_id, 0.0)
                 found.sort(key=lambda a: -a.score)
