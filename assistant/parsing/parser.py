@@ -62,7 +62,6 @@ class QuestionParser:
         self.kg = kg
         #: last resort of entity linking: text -> [(node id, cosine)] from the vector index
         self.dense_lookup = dense_lookup
-        self._readings: list = []
         self.classifier = classifier
         self.config = config or ParserConfig()
         self.steps: list[TypedStep] = typed_steps(kg)
@@ -142,13 +141,10 @@ class QuestionParser:
             node = self.kg.nodes[node_id]
             if node.label != node.name and node_id not in self.label_index[normalize_name(node.label)]:
                 self.label_index[normalize_name(node.label)].append(node_id)
-            for hop in self.kg.neighbors(node_id, direction="both"):
-                character = (hop.edge.qualifiers or {}).get("character")
-                if character:
-                    idx = self.kg.edges.index(hop.edge)
-                    key = normalize_name(str(character))
-                    if idx not in self.characters[key]:
-                        self.characters[key].append(idx)
+            for idx in self.kg.incident_edge_ids(node_id):
+                character = (self.kg.edges[idx].qualifiers or {}).get("character")
+                if character and idx not in self.characters[normalize_name(str(character))]:
+                    self.characters[normalize_name(str(character))].append(idx)
 
     def cue_type(self, text: str) -> str | None:
         """The asked-for type from the first cue: "who", a type noun ("films") or a role noun
@@ -251,7 +247,8 @@ class QuestionParser:
             mentions = [m for m in mentions if not set(range(m.char_start, m.char_end)) <= spans]
         mentions = self._drop_role_skills(mentions, roles)
         mentions += self._dense_mentions(text, mentions)
-        main = self._choose_main(text, mentions, cue_type)
+        readings: list[tuple] = []  # every scored (score, mention, type, label): runner-up readings
+        main = self._choose_main(text, mentions, cue_type, readings)
         used: list[Mention] = []
         if main is not None:
             mention, node_type, label, prob = main
@@ -307,7 +304,7 @@ class QuestionParser:
                     str(year) in a.mention for a in query.anchors):
                 query.constraints.append(Constraint("year", str(year)))
         self._unknown(text, mentions, query)
-        query.alternatives = self._alternatives(query)
+        query.alternatives = self._alternatives(query, readings)
         covered = {i for m in used for i in range(m.char_start, m.char_end)}
         covered |= {i for a in query.anchors for m in mentions if m.text == a.mention
                     for i in range(m.char_start, m.char_end)}
@@ -354,11 +351,10 @@ class QuestionParser:
         others = [m for m in mentions if not is_role(m) and m.prior >= 0.8]
         return [m for m in mentions if not is_role(m)] if others else mentions
 
-    def _alternatives(self, query: Query, limit: int = 3) -> list[Query]:
+    def _alternatives(self, query: Query, readings: list[tuple], limit: int = 3) -> list[Query]:
         """Runner-up readings (another path or another mention), best first, for answers beyond
         the main reading's; they share the main reading's constraints."""
-        readings = sorted(getattr(self, "_readings", []), key=lambda r: -r[0])
-        self._readings = []
+        readings = sorted(readings, key=lambda r: -r[0])
         if not readings or query.clarification or not query.anchors:
             return []
         main = query.anchors[0]
@@ -400,7 +396,7 @@ class QuestionParser:
                     break
         return out
 
-    def _choose_main(self, text: str, mentions: list[Mention], cue_type: str | None):
+    def _choose_main(self, text: str, mentions: list[Mention], cue_type: str | None, readings: list[tuple]):
         """Pick (mention, node type, path label, probability) maximising the joint score."""
         if not mentions:
             return None
@@ -417,7 +413,6 @@ class QuestionParser:
             return m, types[0], IDENTITY, 1.0
         probs = self.classifier.predict_proba([self._mask(text, m) for m in candidates])
         who_cue = normalize_name(text).startswith(("who ", "whom ", "whose "))
-        self._readings = []
         best, best_score = None, 0.0
         fallback, fallback_score = None, 0.0
         for m, row in zip(candidates, probs, strict=True):
@@ -446,7 +441,7 @@ class QuestionParser:
                     if score > best_score:
                         best, best_score = (m, node_type, label, conditional), score
                     if label != IDENTITY and conditional >= 0.05:
-                        self._readings.append((score, m, node_type, label))
+                        readings.append((score, m, node_type, label))
         if best is not None and best[3] >= self.config.min_path_probability:
             return best
         if fallback is not None:  # a bare entity, unless a longer constraint mention ("stop-motion animators")
