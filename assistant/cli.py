@@ -13,12 +13,16 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import os
 import sys
 from pathlib import Path
 
 from assistant.config import DEFAULT_KG, set_offline
+
+#: modules with a ``register(train_subparsers)`` function adding a ``kgqa train <name>`` command
+TRAIN_COMMANDS: tuple[str, ...] = ()
 
 
 def _add_kg_arg(p: argparse.ArgumentParser) -> None:
@@ -87,9 +91,11 @@ def cmd_index(args: argparse.Namespace) -> int:
     from assistant.kg import load_kg
     from retrieval.encoders import load_encoder
     from retrieval.indexer import build_index
+    from training.common import checkpoint_dir
 
     kg = load_kg(args.kg)
-    encoder = load_encoder(args.encoder)
+    checkpoint = args.checkpoint or (None if args.encoder == "base" else checkpoint_dir(kg.name, args.encoder))
+    encoder = load_encoder(args.encoder, checkpoint)
     report = build_index(kg, open_index(args.kg, args.index_dir, args.chroma_url), encoder,
                          progress=not args.quiet, force=args.force)
     print(json.dumps(report.to_dict()) if args.json else report)
@@ -280,7 +286,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("index", help="embed every node into the vector store")
     _add_kg_arg(p)
-    p.add_argument("--encoder", default="base")
+    p.add_argument("--encoder", default="base", help="base, sbert-ft or clep (trained ones need a checkpoint)")
+    p.add_argument("--checkpoint", type=Path, default=None,
+                   help="trained encoder folder (default: $KGQA_HOME/checkpoints/<kg name>/<encoder>)")
     p.add_argument("--force", action="store_true", help="re-embed everything")
     p.add_argument("--quiet", action="store_true")
     p.add_argument("--json", action="store_true")
@@ -349,6 +357,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_train_lp)
+    for module in TRAIN_COMMANDS:  # trainers register their own subcommands (and import lazily when run)
+        importlib.import_module(module).register(train)
     return parser
 
 

@@ -1,9 +1,19 @@
-"""Text encoders used at inference, chosen by name (``base``; trained ones plug in later)."""
+"""Encoders used at inference, chosen by name through a small registry.
+
+``base`` is all-MiniLM-L6-v2 from the pip package; ``sbert-ft`` is a SentenceTransformer fine-tuned on
+the KG (``kgqa train sbert``); other encoders (e.g. ``clep``) register a loader in :data:`LOADERS`.
+Every encoder has ``name``, ``model_id``, ``dim``, ``checkpoint`` and ``encode(texts)``; one may also
+offer ``encode_nodes(kg, ids, texts)`` when a node's vector is not just its text's (a graph-side
+embedding), and the indexer then uses it.
+"""
 
 from __future__ import annotations
 
+import importlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -37,6 +47,21 @@ def pick_device(device: str | None = None) -> str:
     return "cuda" if torch.cuda.is_available() else "cpu"
 
 
+class Encoder(Protocol):
+    """What the indexer and the searchers need from an encoder."""
+
+    name: str
+    dim: int
+
+    @property
+    def model_id(self) -> str: ...
+
+    @property
+    def checkpoint(self) -> str | None: ...
+
+    def encode(self, texts: list[str], batch_size: int | None = None, progress: bool = False) -> np.ndarray: ...
+
+
 @dataclass
 class SentenceEncoder:
     """A SentenceTransformer loaded from a local folder; embeddings are L2-normalised."""
@@ -63,6 +88,11 @@ class SentenceEncoder:
         """Identifies the weights, so an index knows when it must be rebuilt."""
         return f"{self.name}:{self.path}:{self.model.max_seq_length}"
 
+    @property
+    def checkpoint(self) -> str | None:
+        """Folder to reload the weights from (``None`` for the packaged base model)."""
+        return None if self.name == "base" else str(self.path)
+
     def encode(self, texts: list[str], batch_size: int | None = None, progress: bool = False) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
@@ -75,16 +105,34 @@ class SentenceEncoder:
         ).astype(np.float32)
 
 
-_CACHE: dict[tuple[str, str], SentenceEncoder] = {}
-
-
-def load_encoder(name: str = "base", path: str | Path | None = None, device: str | None = None) -> SentenceEncoder:
-    """Load (once per process) the encoder ``name``; ``base`` needs no path."""
+def _load_sentence_encoder(name: str, path: Path | None, device: str | None) -> SentenceEncoder:
     if path is None:
         if name != "base":
-            raise EncoderUnavailable(f"encoder {name!r} needs a checkpoint path")
+            raise EncoderUnavailable(f"encoder {name!r} needs a checkpoint folder (train it with `kgqa train ...`)")
         path = base_model_path()
+    if not Path(path).exists():
+        raise EncoderUnavailable(f"no checkpoint for encoder {name!r} at {path}; train it first")
+    return SentenceEncoder(name, Path(path), device)
+
+
+#: name -> loader(name, checkpoint folder or None, device), or "module:function" imported on first use
+LOADERS: dict[str, Callable[[str, Path | None, str | None], Any] | str] = {
+    "base": _load_sentence_encoder,
+    "sbert-ft": _load_sentence_encoder,
+}
+
+_CACHE: dict[tuple[str, str], Any] = {}
+
+
+def load_encoder(name: str = "base", path: str | Path | None = None, device: str | None = None) -> Any:
+    """Load (once per process) the encoder ``name`` from ``path``; ``base`` needs no path."""
+    if name not in LOADERS:
+        raise EncoderUnavailable(f"unknown encoder {name!r}; choose from {', '.join(sorted(LOADERS))}")
     key = (name, str(path))
     if key not in _CACHE:
-        _CACHE[key] = SentenceEncoder(name, Path(path), device)
+        loader = LOADERS[name]
+        if isinstance(loader, str):
+            module, func = loader.split(":")
+            loader = getattr(importlib.import_module(module), func)
+        _CACHE[key] = loader(name, Path(path) if path is not None else None, device)
     return _CACHE[key]

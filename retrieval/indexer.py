@@ -11,7 +11,7 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from assistant.kg.graph import KnowledgeGraph
-from retrieval.encoders import SentenceEncoder
+from retrieval.encoders import Encoder
 from retrieval.index import Index, RemoteIndex
 from retrieval.node_text import node_text, text_hash
 from retrieval.store import ChromaStore
@@ -60,7 +60,7 @@ def sync_collections(
     store: ChromaStore,
     kg: KnowledgeGraph,
     texts: dict[str, dict[str, str]],
-    encoder: SentenceEncoder,
+    encoder: Encoder,
     progress: bool = True,
 ) -> tuple[int, int]:
     """Bring the encoder's collections in line with ``texts``: embed new or changed nodes, delete
@@ -93,16 +93,24 @@ def sync_collections(
     return total, deleted
 
 
+def encode_nodes(encoder: Encoder, kg: KnowledgeGraph, ids: list[str], texts: list[str]) -> np.ndarray:
+    """Node vectors: the encoder's own ``encode_nodes`` when it has one (graph-side embeddings), else its
+    embedding of each node's text."""
+    if hasattr(encoder, "encode_nodes"):
+        return np.asarray(encoder.encode_nodes(kg, ids, texts), dtype=np.float32)
+    return encoder.encode(texts)
+
+
 def _embed(store: ChromaStore, kg: KnowledgeGraph, col: str, ids: list[str], docs: list[str],
-           encoder: SentenceEncoder) -> None:
-    vectors = encoder.encode(docs)
+           encoder: Encoder) -> None:
+    vectors = encode_nodes(encoder, kg, ids, docs)
     metas = [{"name": kg.nodes[i].name, "type": kg.nodes[i].type, "hash": text_hash(encoder.model_id + d)}
              for i, d in zip(ids, docs, strict=True)]
     store.upsert(col, ids, np.asarray(vectors), metas)
 
 
 def update_index(index: Index | RemoteIndex, kg: KnowledgeGraph, touched: set[str], removed: dict[str, str],
-                 encoder: SentenceEncoder, store: ChromaStore | None = None) -> int:
+                 encoder: Encoder, store: ChromaStore | None = None) -> int:
     """Re-embed only ``touched`` nodes whose text changed and delete ``removed`` ones, in the live index;
     returns how many nodes were embedded.
 
@@ -122,7 +130,7 @@ def update_index(index: Index | RemoteIndex, kg: KnowledgeGraph, touched: set[st
         plan += [(col, i, texts[i]) for i in ids
                  if stored.get(i, {}).get("hash") != text_hash(encoder.model_id + texts[i])]
     if plan:  # one encoder call for every type: small batches are dominated by per-call overhead
-        vectors = encoder.encode([text for _, _, text in plan])
+        vectors = encode_nodes(encoder, kg, [i for _, i, _ in plan], [text for _, _, text in plan])
         for col in dict.fromkeys(c for c, _, _ in plan):
             rows = [j for j, (c, _, _) in enumerate(plan) if c == col]
             ids = [plan[j][1] for j in rows]
@@ -144,13 +152,14 @@ def update_index(index: Index | RemoteIndex, kg: KnowledgeGraph, touched: set[st
     return embedded
 
 
-def _entry(kg: KnowledgeGraph, texts: dict, encoder: SentenceEncoder, fp: str) -> dict:
-    return {"fingerprint": fp, "model": encoder.model_id, "dim": encoder.dim, "nodes": kg.num_nodes,
+def _entry(kg: KnowledgeGraph, texts: dict, encoder: Encoder, fp: str) -> dict:
+    return {"fingerprint": fp, "model": encoder.model_id, "checkpoint": encoder.checkpoint, "dim": encoder.dim,
+            "nodes": kg.num_nodes,
             "node_types": sorted(texts), "built": time.strftime("%Y-%m-%dT%H:%M:%S")}
 
 
 def build_index(
-    kg: KnowledgeGraph, root: str | Path | RemoteIndex, encoder: SentenceEncoder, progress: bool = True,
+    kg: KnowledgeGraph, root: str | Path | RemoteIndex, encoder: Encoder, progress: bool = True,
     force: bool = False,
 ) -> IndexReport:
     """Build or refresh the index of ``kg`` at ``root`` (a folder, or a :class:`RemoteIndex`).
