@@ -22,7 +22,7 @@ from pathlib import Path
 from assistant.config import DEFAULT_KG, set_offline
 
 #: modules with a ``register(train_subparsers)`` function adding a ``kgqa train <name>`` command
-TRAIN_COMMANDS: tuple[str, ...] = ()
+TRAIN_COMMANDS: tuple[str, ...] = ("training.clep.command",)
 
 
 def _add_kg_arg(p: argparse.ArgumentParser) -> None:

@@ -119,6 +119,7 @@ def _load_sentence_encoder(name: str, path: Path | None, device: str | None) -> 
 LOADERS: dict[str, Callable[[str, Path | None, str | None], Any] | str] = {
     "base": _load_sentence_encoder,
     "sbert-ft": _load_sentence_encoder,
+    "clep": "retrieval.clep_encoder:load_clep_encoder",
 }
 
 _CACHE: dict[tuple[str, str], Any] = {}
