@@ -6,7 +6,7 @@
     kgqa parse "QUESTION" [--json]
     kgqa eval QUESTIONS [--kg PATH] [--strip-brackets] [--report OUT.md]
     kgqa train parser [--kg PATH] [--metaqa DIR]
-    kgqa train lp --model distmult|complex [--kg PATH] [--epochs N]
+    kgqa train lp --model distmult|complex|rotate|tucker [--kg PATH] [--epochs N]
     kgqa chat [--host 127.0.0.1] [--port 7860]
 """
 
@@ -229,7 +229,9 @@ def cmd_train_lp(args: argparse.Namespace) -> int:
 
     settings = TrainSettings(model=args.model, embedding_dim=args.embedding_dim, epochs=args.epochs,
                              max_steps=args.max_steps, batch_size=args.batch_size, learning_rate=args.learning_rate,
-                             seed=args.seed, device=args.device, holdout=args.holdout)
+                             seed=args.seed, device=args.device, holdout=args.holdout,
+                             label_smoothing=args.label_smoothing, regularizer_weight=args.regularizer_weight,
+                             max_minutes=args.max_minutes, loss=args.loss)
     settings.validate()
     kg = load_kg(args.kg)
     output = Path(args.output or default_output_dir(kg.name, settings.model))
@@ -341,7 +343,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_train_parser)
 
     p = train.add_parser("lp", help="train a KGE link predictor on the KG's triples, evaluate and save it")
-    p.add_argument("--model", choices=["distmult", "complex"], default="distmult")
+    p.add_argument("--model", choices=["distmult", "complex", "rotate", "tucker"], default="distmult")
     p.add_argument("--kg", type=Path, default=DEFAULT_KG, help="KG path (default: the embedded film KG)")
     p.add_argument("--output", type=Path, default=None,
                    help="checkpoint folder (default: $KGQA_HOME/checkpoints/<kg name>/lp-<model>)")
@@ -354,6 +356,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--holdout", type=float, default=0.1,
                    help="fraction of triples held out for evaluation (KGs without their own test split)")
+    p.add_argument("--label-smoothing", type=float, default=0.0, help="of the 1-vs-all targets (e.g. 0.1)")
+    p.add_argument("--regularizer-weight", type=float, default=0.0,
+                   help="N3 penalty weight (distmult, complex, rotate; 0: the model's default)")
+    p.add_argument("--loss", default="crossentropy", help="PyKEEN loss: crossentropy (softmax) or bcewithlogits")
+    p.add_argument("--max-minutes", type=float, default=None, help="stop training after N minutes")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_train_lp)

@@ -50,12 +50,19 @@ def saved(trained, tmp_path_factory):
     return trained.predictor.save(tmp_path_factory.mktemp("lp") / "lp-distmult")
 
 
+MERGED = sorted(m for m in MODELS if not MODELS[m].reciprocal)
+RECIPROCAL = sorted(m for m in MODELS if MODELS[m].reciprocal)
+
+
 def _random_predictor(model: str, num_entities: int = 7, num_relations: int = 3, dim: int = 4) -> KGEPredictor:
     gen = torch.Generator().manual_seed(1)
-    width = 2 * dim if MODELS[model].is_complex else dim
+    spec = MODELS[model]
+    width = 2 * dim if spec.is_complex else dim
     entities, relations = [f"e{i}" for i in range(num_entities)], [f"r{i}" for i in range(num_relations)]
+    rows = 2 * num_relations if spec.reciprocal else num_relations
+    extras = {name: torch.randn((dim, dim, dim) if name == "core" else (dim,), generator=gen) for name in spec.extras}
     return KGEPredictor(model, entities, relations, torch.randn(num_entities, width, generator=gen),
-                        torch.randn(num_relations, width, generator=gen))
+                        torch.randn(rows, width, generator=gen), extras=extras)
 
 
 # ---- training ------------------------------------------------------------------------------
@@ -72,7 +79,7 @@ def test_distmult_learns_the_tiny_kg(trained, tiny_kg):
     assert set(top) == {"project:jaws-1975", "project:jurassic-park-1993"}
 
 
-@pytest.mark.parametrize("model", sorted(MODELS))
+@pytest.mark.parametrize("model", MERGED)
 def test_exported_scores_equal_pykeen_scores(tiny_kg, model):
     """Our plain-torch score is the mean of PyKEEN's forward and reciprocal scores."""
     result = train_kge(tiny_kg, TrainSettings(model=model, **{**TINY, "epochs": 5}), progress=False)
@@ -83,6 +90,42 @@ def test_exported_scores_equal_pykeen_scores(tiny_kg, model):
         inverse = result.model.predict_h(hrt[:, 1:])[torch.arange(len(triples)), hrt[:, 0]]
     np.testing.assert_allclose(p.score(*zip(*triples, strict=True)), ((forward + inverse) / 2).numpy(),
                                rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("model", RECIPROCAL)
+def test_reciprocal_models_export_pykeens_scores_and_learn_the_tiny_kg(tiny_kg, model, tmp_path):
+    """RotatE/TuckER keep both relation directions: tails score as PyKEEN's forward triples, heads via r^-1."""
+    settings = TrainSettings(model=model, label_smoothing=0.1, batch_size=16, **{**TINY, "epochs": 60})
+    result = train_kge(tiny_kg, settings, progress=False)
+    p, triples = result.predictor, list(TINY_EDGES)
+    assert p.relation_embeddings.shape[0] == 2 * p.num_relations
+    hrt = torch.tensor([[p.entity_index[h], p.relation_index[r], p.entity_index[t]] for h, r, t in triples])
+    result.model.eval()
+    with torch.no_grad():
+        forward = result.model.predict_hrt(hrt).squeeze(-1)
+        heads = result.model.predict_h(hrt[:, 1:])
+    np.testing.assert_allclose(p.score(*zip(*triples, strict=True)), forward.numpy(), rtol=1e-4, atol=1e-4)
+    np.testing.assert_allclose(p.score_all_heads(hrt[:, 1], hrt[:, 2]).numpy(), heads.numpy(), rtol=1e-4, atol=1e-4)
+    assert result.losses[-1] < result.losses[0]
+    assert evaluate_filtered(p, result.split.train, result.split.known())["mrr"] > 0.6
+    top = [node for node, _ in p.rank_tails("person:john-williams", "composed_music_for", k=3)]
+    assert set(top) == {"project:star-wars-1977", "project:jaws-1975", "project:jurassic-park-1993"}
+    loaded = load_link_predictor(p.save(tmp_path / model))
+    assert loaded.model == model and set(loaded.extras) == set(p.extras)
+    np.testing.assert_array_equal(loaded.score(*zip(*triples, strict=True)), p.score(*zip(*triples, strict=True)))
+
+
+def test_n3_label_smoothing_and_time_budget_are_recorded(tiny_kg):
+    settings = TrainSettings(model="complex", regularizer_weight=0.05, label_smoothing=0.1, max_minutes=1e-4,
+                             **TINY)
+    result = train_kge(tiny_kg, settings, progress=False)
+    training = result.predictor.config["training"]
+    assert training["stopped_by_time"] and result.steps < 40
+    assert training["regularizer_weight"] == 0.05 and training["label_smoothing"] == 0.1
+    with pytest.raises(ValueError, match="no N3 regularizer"):
+        TrainSettings(model="tucker", regularizer_weight=0.1).validate()
+    with pytest.raises(ValueError, match="label-smoothing"):
+        TrainSettings(label_smoothing=1.0).validate()
 
 
 def test_training_is_reproducible_with_a_seed(tiny_kg, trained):
@@ -150,8 +193,13 @@ def test_all_tails_and_all_heads_agree_with_score(model):
     n = p.num_entities
     tails = p.score_all_tails(p.entity_rows(["e2"]), p.relation_rows(["r1"]))[0].numpy()
     heads = p.score_all_heads(p.relation_rows(["r1"]), p.entity_rows(["e2"]))[0].numpy()
-    np.testing.assert_allclose(tails, p.score(["e2"] * n, ["r1"] * n, p.entity_ids), rtol=1e-5, atol=1e-6)
-    np.testing.assert_allclose(heads, p.score(p.entity_ids, ["r1"] * n, ["e2"] * n), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(tails, p.score(["e2"] * n, ["r1"] * n, p.entity_ids), rtol=1e-5, atol=1e-5)
+    if MODELS[model].reciprocal:  # heads of (?, r, t) are the tails of (t, r^-1, ?)
+        rows = torch.arange(n)
+        inverse = p.score_rows(p.entity_rows(["e2"] * n), p.inverse_rows(p.relation_rows(["r1"] * n)), rows)
+        np.testing.assert_allclose(heads, inverse.numpy(), rtol=1e-5, atol=1e-5)
+    else:
+        np.testing.assert_allclose(heads, p.score(p.entity_ids, ["r1"] * n, ["e2"] * n), rtol=1e-5, atol=1e-6)
     if model == "complex":  # ComplEx is not symmetric
         assert not np.allclose(tails, heads)
 

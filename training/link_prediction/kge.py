@@ -1,9 +1,17 @@
-"""Knowledge-graph-embedding link predictors (DistMult, ComplEx) scored with plain torch.
+"""Knowledge-graph-embedding link predictors (DistMult, ComplEx, RotatE, TuckER) scored with plain torch.
 
-Embeddings are kept as real matrices. DistMult uses them as they are; ComplEx stores each complex
-vector as ``[real parts | imaginary parts]`` (width ``2 * embedding_dim``). Every model reduces to
-``score(h, r, t) = <tail_query(h, r), t>`` and ``score(h, r, t) = <head_query(r, t), h>``, so ranking
-all tails or heads is one matrix product.
+Embeddings are kept as real matrices. DistMult and TuckER use them as they are; ComplEx and RotatE
+store each complex vector as ``[real parts | imaginary parts]`` (width ``2 * embedding_dim``). Every
+model reduces to a query vector ``q = tail_query(h, r)`` compared with every tail, by dot product
+(``<q, t>``) or by negative Euclidean distance (RotatE: ``-||q - t||``), so ranking all tails is one
+matrix product.
+
+DistMult and ComplEx fold each reciprocal relation into its forward one (exact for them), so heads
+are ranked with ``head_query``. RotatE and TuckER keep the reciprocal rows they were trained with
+(the relation matrix has ``2 * num_relations`` rows, the inverse of relation ``i`` at row
+``num_relations + i``) and rank the heads of ``(?, r, t)`` as the tails of ``(t, r^-1, ?)``, the usual
+protocol for models trained with reciprocal relations. TuckER also carries its core tensor and its two
+batch normalisations (folded into per-dimension scale and shift) as extra tensors.
 
 On disk a checkpoint folder holds ``embeddings.safetensors`` (the two matrices, with the entity and
 relation id lists in its metadata) and ``config.json`` (model, sizes, training settings, metrics and
@@ -64,6 +72,23 @@ def _complex_head_query(r: Tensor, t: Tensor) -> Tensor:
     return torch.cat([rre * tre + rim * tim, -(rim * tre - rre * tim)], dim=-1)
 
 
+def _tucker_tail_query(h: Tensor, r: Tensor, core: Tensor, bn0_scale: Tensor, bn0_shift: Tensor,
+                       bn1_scale: Tensor, bn1_shift: Tensor) -> Tensor:
+    # PyKEEN's TuckER at inference: BN1(BN0(h) x_1 (W x_2 r)); dropout is off, batch norms are affine.
+    h = h * bn0_scale + bn0_shift
+    w = torch.einsum("ijk,...j->...ik", core, r)
+    q = torch.einsum("...ik,...i->...k", w, h)
+    return q * bn1_scale + bn1_shift
+
+
+def _unsupported_head_query(r: Tensor, t: Tensor) -> Tensor:
+    raise NotImplementedError("reciprocal models rank heads through the inverse relation")
+
+
+def _unsupported_merge(r: Tensor, r_inv: Tensor) -> Tensor:
+    raise NotImplementedError("reciprocal models keep both relation directions")
+
+
 def _distmult_merge(r: Tensor, r_inv: Tensor) -> Tensor:
     # <t, r', h> = <h, r', t>
     return (r + r_inv) / 2
@@ -89,6 +114,11 @@ class KGEModelSpec:
         merge_inverse: ``(r, r_inverse) -> r`` folding a reciprocal relation pair into one relation
             whose score is the mean ``(f(h, r, t) + f(t, r_inverse, h)) / 2``.
         pykeen_kwargs: Extra constructor arguments of the PyKEEN model.
+        reciprocal: Keep the reciprocal relation rows (no merge); heads are ranked via ``r^-1``.
+        distance: Score by ``-||q - t||_2`` instead of ``<q, t>``.
+        extras: Names of the extra tensors ``tail_query`` takes as keyword arguments.
+        regularizer: Whether the PyKEEN model takes an (N3) ``regularizer`` argument.
+        equal_widths: Entity and relation rows have the same width.
     """
 
     name: str
@@ -99,7 +129,14 @@ class KGEModelSpec:
     formula: str
     merge_inverse: Callable[[Tensor, Tensor], Tensor]
     pykeen_kwargs: dict = field(default_factory=dict)
+    reciprocal: bool = False
+    distance: bool = False
+    extras: tuple[str, ...] = ()
+    regularizer: bool = True
+    equal_widths: bool = True
 
+
+TUCKER_EXTRAS = ("core", "bn0_scale", "bn0_shift", "bn1_scale", "bn1_shift")
 
 #: The KGE models ``kgqa train lp --model`` accepts.
 MODELS: dict[str, KGEModelSpec] = {
@@ -109,6 +146,12 @@ MODELS: dict[str, KGEModelSpec] = {
     "complex": KGEModelSpec("complex", "ComplEx", True, _complex_tail_query, _complex_head_query,
                             "Re(<h, r, conj(t)>), vectors stored as [real | imaginary]", _complex_merge,
                             {"entity_initializer": "xavier_normal_", "relation_initializer": "xavier_normal_"}),
+    "rotate": KGEModelSpec("rotate", "RotatE", True, _complex_tail_query, _unsupported_head_query,
+                           "-||h * r - t||_2 with |r_i| = 1, vectors stored as [real | imaginary]",
+                           _unsupported_merge, reciprocal=True, distance=True),
+    "tucker": KGEModelSpec("tucker", "TuckER", False, _tucker_tail_query, _unsupported_head_query,
+                           "<BN1(BN0(h) x_1 (W x_2 r)), t>", _unsupported_merge, reciprocal=True,
+                           extras=TUCKER_EXTRAS, regularizer=False, equal_widths=False),
 }
 
 
@@ -173,13 +216,15 @@ class KGEPredictor(LinkPredictor):
         entity_embeddings: ``(num_entities, width)`` float matrix.
         relation_embeddings: ``(num_relations, width)`` float matrix.
         config: Extra facts saved in ``config.json`` (training settings, metrics, KG name).
+        extras: The model's extra tensors (TuckER's core tensor and batch-norm scale/shift).
 
     Raises:
-        ValueError: Shapes and id lists disagree, or ids repeat.
+        ValueError: Shapes and id lists disagree, ids repeat or an extra tensor is missing.
     """
 
     def __init__(self, model: str, entity_ids: Sequence[str], relation_ids: Sequence[str],
-                 entity_embeddings: Tensor, relation_embeddings: Tensor, config: dict | None = None) -> None:
+                 entity_embeddings: Tensor, relation_embeddings: Tensor, config: dict | None = None,
+                 extras: dict[str, Tensor] | None = None) -> None:
         self.spec = get_model_spec(model)
         self.entity_ids = list(entity_ids)
         self.relation_ids = list(relation_ids)
@@ -189,11 +234,18 @@ class KGEPredictor(LinkPredictor):
             raise ValueError("entity and relation ids must be unique")
         ent = entity_embeddings.detach().to(torch.float32).contiguous()
         rel = relation_embeddings.detach().to(torch.float32).contiguous()
-        if ent.ndim != 2 or rel.ndim != 2 or ent.shape[1] != rel.shape[1]:
+        if ent.ndim != 2 or rel.ndim != 2 or (self.spec.equal_widths and ent.shape[1] != rel.shape[1]):
             raise ValueError(f"expected two matrices of equal width, got {tuple(ent.shape)} and {tuple(rel.shape)}")
-        if ent.shape[0] != len(self.entity_ids) or rel.shape[0] != len(self.relation_ids):
+        rows_per_relation = 2 if self.spec.reciprocal else 1
+        if ent.shape[0] != len(self.entity_ids) or rel.shape[0] != rows_per_relation * len(self.relation_ids):
             raise ValueError(f"{ent.shape[0]} entity rows for {len(self.entity_ids)} ids, "
-                             f"{rel.shape[0]} relation rows for {len(self.relation_ids)} ids")
+                             f"{rel.shape[0]} relation rows for {len(self.relation_ids)} ids"
+                             + (" (expected two per relation: forward and reciprocal)" if rows_per_relation == 2
+                                else ""))
+        extras = dict(extras or {})
+        if set(extras) != set(self.spec.extras):
+            raise ValueError(f"{self.spec.name} needs the extra tensors {list(self.spec.extras)}, got {sorted(extras)}")
+        self.extras = {k: extras[k].detach().to(torch.float32).contiguous() for k in self.spec.extras}
         if self.spec.is_complex and ent.shape[1] % 2:
             raise ValueError(f"complex embeddings need an even width, got {ent.shape[1]}")
         self.entity_embeddings = ent
@@ -227,6 +279,7 @@ class KGEPredictor(LinkPredictor):
         """Move the embedding matrices to ``device`` (in place) and return ``self``."""
         self.entity_embeddings = self.entity_embeddings.to(device)
         self.relation_embeddings = self.relation_embeddings.to(device)
+        self.extras = {k: v.to(device) for k, v in self.extras.items()}
         return self
 
     # ---- ids -> rows -------------------------------------------------------------------
@@ -258,21 +311,45 @@ class KGEPredictor(LinkPredictor):
         return torch.tensor(rows, dtype=torch.long, device=self.relation_embeddings.device)
 
     # ---- scoring -----------------------------------------------------------------------
+    def _tail_query(self, h: Tensor, r: Tensor) -> Tensor:
+        return self.spec.tail_query(self.entity_embeddings[h], self.relation_embeddings[r], **self.extras)
+
+    def _compare(self, query: Tensor, candidates: Tensor) -> Tensor:
+        """``(batch, n)`` scores of ``n`` candidate rows against ``batch`` queries."""
+        if not self.spec.distance:
+            return query @ candidates.T
+        # ||q - t||^2 = ||q||^2 + ||t||^2 - 2<q, t>: a matrix product instead of a (batch, n, width) tensor
+        sq = (query * query).sum(-1, keepdim=True) + (candidates * candidates).sum(-1)[None, :]
+        sq = sq - 2 * query @ candidates.T
+        return -sq.clamp_min(0).sqrt()
+
+    def inverse_rows(self, r: Tensor) -> Tensor:
+        """Rows of the reciprocal relations of relation rows ``r`` (reciprocal models only)."""
+        if not self.spec.reciprocal:
+            raise ValueError(f"{self.model} folds reciprocal relations into the forward ones")
+        return r + self.num_relations
+
     @torch.no_grad()
     def score_rows(self, h: Tensor, r: Tensor, t: Tensor) -> Tensor:
         """Scores of triples given as row-index tensors."""
-        ent, rel = self.entity_embeddings, self.relation_embeddings
-        return (self.spec.tail_query(ent[h], rel[r]) * ent[t]).sum(-1)
+        query, tails = self._tail_query(h, r), self.entity_embeddings[t]
+        if self.spec.distance:
+            return -(query - tails).norm(dim=-1)
+        return (query * tails).sum(-1)
 
     @torch.no_grad()
     def score_all_tails(self, h: Tensor, r: Tensor) -> Tensor:
         """``(batch, num_entities)`` scores of every entity as the tail of ``(h, r, ?)`` (row indices)."""
-        query = self.spec.tail_query(self.entity_embeddings[h], self.relation_embeddings[r])
-        return query @ self.entity_embeddings.T
+        return self._compare(self._tail_query(h, r), self.entity_embeddings)
 
     @torch.no_grad()
     def score_all_heads(self, r: Tensor, t: Tensor) -> Tensor:
-        """``(batch, num_entities)`` scores of every entity as the head of ``(?, r, t)`` (row indices)."""
+        """``(batch, num_entities)`` scores of every entity as the head of ``(?, r, t)`` (row indices).
+
+        Reciprocal models score them as the tails of ``(t, r^-1, ?)``.
+        """
+        if self.spec.reciprocal:
+            return self.score_all_tails(t, self.inverse_rows(r))
         query = self.spec.head_query(self.relation_embeddings[r], self.entity_embeddings[t])
         return query @ self.entity_embeddings.T
 
@@ -351,8 +428,9 @@ class KGEPredictor(LinkPredictor):
         staged = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-", dir=target.parent))
         try:
             weights = staged / WEIGHTS_FILE
-            save_file({"entity_embeddings": self.entity_embeddings.cpu().contiguous(),
-                       "relation_embeddings": self.relation_embeddings.cpu().contiguous()}, str(weights),
+            tensors = {"entity_embeddings": self.entity_embeddings, "relation_embeddings": self.relation_embeddings,
+                       **{f"extra.{k}": v for k, v in self.extras.items()}}
+            save_file({k: v.cpu().contiguous() for k, v in tensors.items()}, str(weights),
                       metadata={"format": FORMAT, "entity_ids": json.dumps(self.entity_ids, ensure_ascii=False),
                                 "relation_ids": json.dumps(self.relation_ids, ensure_ascii=False)})
             config = {**self.config, "format": FORMAT, "version": VERSION, "kind": "kge", "model": self.model,
@@ -411,11 +489,12 @@ class KGEPredictor(LinkPredictor):
             entity_ids = json.loads(metadata["entity_ids"])
             relation_ids = json.loads(metadata["relation_ids"])
             ent, rel = tensors["entity_embeddings"], tensors["relation_embeddings"]
+            extras = {k.removeprefix("extra."): v for k, v in tensors.items() if k.startswith("extra.")}
         except (SafetensorError, OSError, KeyError, json.JSONDecodeError, ValueError) as exc:
             raise CheckpointError(f"corrupt checkpoint {weights}: {type(exc).__name__}: {exc}") from None
         meta = {k: v for k, v in config.items() if k not in ("format", "version", "kind", "weights", "sha256")}
         try:
-            predictor = cls(model, entity_ids, relation_ids, ent, rel, meta)
+            predictor = cls(model, entity_ids, relation_ids, ent, rel, meta, extras)
         except (TypeError, ValueError) as exc:
             raise CheckpointError(f"corrupt checkpoint {folder}: {exc}") from None
         if config.get("embedding_dim") not in (None, predictor.embedding_dim):

@@ -45,6 +45,10 @@ class TrainSettings:
         device: ``"auto"`` (CUDA when available), ``"cpu"`` or ``"cuda"``.
         holdout: Fraction of triples held out for evaluation when the KG has no split of its own.
         eval_batch_size: Queries ranked at once during evaluation.
+        label_smoothing: Label smoothing of the 1-vs-all targets (0: none).
+        regularizer_weight: Weight of an N3 (cubic Lp) penalty on the embeddings, for models that
+            take a regularizer (0: the PyKEEN model's default).
+        max_minutes: Stop training after this many minutes (checked between batches; ``None``: no limit).
     """
 
     model: str = "distmult"
@@ -58,6 +62,9 @@ class TrainSettings:
     device: str = "auto"
     holdout: float = 0.1
     eval_batch_size: int = 256
+    label_smoothing: float = 0.0
+    regularizer_weight: float = 0.0
+    max_minutes: float | None = None
 
     def validate(self) -> None:
         """Raise ``ValueError`` on a setting that cannot work."""
@@ -73,6 +80,15 @@ class TrainSettings:
             raise ValueError(f"device must be one of {DEVICES}, got {self.device!r}")
         if not 0.0 <= self.holdout <= 0.5:
             raise ValueError(f"holdout must be between 0 and 0.5, got {self.holdout}")
+        if not 0.0 <= self.label_smoothing < 1.0:
+            raise ValueError(f"label-smoothing must be in [0, 1), got {self.label_smoothing}")
+        if self.regularizer_weight < 0:
+            raise ValueError(f"regularizer-weight must be at least 0, got {self.regularizer_weight}")
+        if self.regularizer_weight > 0 and not get_model_spec(self.model).regularizer:
+            raise ValueError(f"{self.model} takes no N3 regularizer (TuckER is regularised by dropout and "
+                             "batch normalisation); leave regularizer-weight at 0")
+        if self.max_minutes is not None and not self.max_minutes > 0:
+            raise ValueError(f"max-minutes must be positive, got {self.max_minutes}")
 
 
 @dataclass
@@ -146,7 +162,8 @@ def export_predictor(model, spec: KGEModelSpec, entities: list[str], relations: 
     """Copy a trained PyKEEN model's embeddings into a :class:`KGEPredictor` (on the CPU).
 
     A model trained with reciprocal relations has its two relation rows folded into one with
-    ``spec.merge_inverse``.
+    ``spec.merge_inverse``, or, for models that keep them (``spec.reciprocal``), stacked as forward
+    rows then inverse rows. TuckER's core tensor and batch norms (in eval mode) go into the extras.
 
     Args:
         model: A trained ``pykeen.models.DistMult`` or ``ComplEx``.
@@ -170,10 +187,33 @@ def export_predictor(model, spec: KGEModelSpec, entities: list[str], relations: 
         batch = torch.stack([torch.zeros_like(ids), ids, torch.zeros_like(ids)], dim=1)
         forward = model.relation_inverter.map(batch=batch)[:, 1]
         inverse = model.relation_inverter.map(batch=batch, invert=True)[:, 1]
-        rel = spec.merge_inverse(real(rel_rep(indices=forward)), real(rel_rep(indices=inverse)))
+        if spec.reciprocal:
+            rel = torch.cat([real(rel_rep(indices=forward)), real(rel_rep(indices=inverse))])
+        else:
+            rel = spec.merge_inverse(real(rel_rep(indices=forward)), real(rel_rep(indices=inverse)))
+    elif spec.reciprocal:
+        raise ValueError(f"{spec.name} must be trained with reciprocal relations")
     else:
         rel = real(rel_rep(indices=ids))
-    return KGEPredictor(spec.name, entities, relations, ent, rel, config)
+    extras = _tucker_extras(model.interaction) if spec.name == "tucker" else None
+    return KGEPredictor(spec.name, entities, relations, ent, rel, config, extras)
+
+
+def _bn_affine(bn, width: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """An eval-mode ``BatchNorm1d`` as ``x * scale + shift`` (identity when there is none)."""
+    if bn is None:
+        return torch.ones(width), torch.zeros(width)
+    scale = bn.weight.detach().cpu() / torch.sqrt(bn.running_var.detach().cpu() + bn.eps)
+    return scale, bn.bias.detach().cpu() - bn.running_mean.detach().cpu() * scale
+
+
+def _tucker_extras(interaction) -> dict[str, torch.Tensor]:
+    core = interaction.core_tensor.detach().cpu().to(torch.float32)
+    width = core.shape[0]
+    bn0_scale, bn0_shift = _bn_affine(interaction.head_batch_norm, width)
+    bn1_scale, bn1_shift = _bn_affine(interaction.head_relation_batch_norm, width)
+    return {"core": core, "bn0_scale": bn0_scale, "bn0_shift": bn0_shift, "bn1_scale": bn1_scale,
+            "bn1_shift": bn1_shift}
 
 
 def _einsum_distmult_interaction():
@@ -193,16 +233,57 @@ def _einsum_distmult_interaction():
     return EinsumDistMultInteraction()
 
 
+def _matmul_rotate_interaction():
+    """PyKEEN's RotatE interaction (``-||h * r - t||_2``) without the ``(batch, entities, dim)`` tensor.
+
+    ``||q - t||^2 = ||q||^2 + ||t||^2 - 2 <q, t>`` turns 1-vs-all scoring into a matrix product.
+    """
+    from pykeen.nn.modules import RotatEInteraction
+
+    class MatmulRotatEInteraction(RotatEInteraction):
+        def forward(self, h: torch.Tensor, r: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
+            q = torch.view_as_real(h * r).flatten(-2)
+            t = torch.view_as_real(t).flatten(-2)
+            sq = (q * q).sum(-1) + (t * t).sum(-1) - 2 * torch.einsum("...d,...d->...", q, t)
+            return -sq.clamp_min(1e-12).sqrt()
+
+    return MatmulRotatEInteraction()
+
+
+def _einsum_tucker_interaction(interaction):
+    """PyKEEN's TuckER interaction with the final dot product as an ``einsum`` (same parameters)."""
+    from pykeen.nn.modules import TuckERInteraction
+    from pykeen.nn.utils import apply_optional_bn
+
+    class EinsumTuckERInteraction(TuckERInteraction):
+        def forward(self, h: torch.Tensor, r: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
+            h = self.head_dropout(apply_optional_bn(x=h, batch_norm=self.head_batch_norm))
+            r = self.relation_dropout(torch.einsum("ijk,...j->...ik", self.core_tensor, r))
+            q = apply_optional_bn(x=torch.einsum("...ik,...i->...k", r, h), batch_norm=self.head_relation_batch_norm)
+            return torch.einsum("...d,...d->...", self.head_relation_dropout(q), t)
+
+    interaction.__class__ = EinsumTuckERInteraction  # keep its parameters, change only forward
+    return interaction
+
+
 def build_model(spec: KGEModelSpec, factory, settings: TrainSettings, device: str):
     """The untrained PyKEEN model of ``spec`` on ``device``."""
     from pykeen import models as pykeen_models
 
+    kwargs = dict(spec.pykeen_kwargs)
+    if settings.regularizer_weight > 0:  # N3 (Lacroix et al., 2018): cubic penalty on the embeddings used
+        kwargs.update(regularizer="lp", regularizer_kwargs={"p": 3.0, "weight": settings.regularizer_weight,
+                                                             "normalize": True})
     model = getattr(pykeen_models, spec.pykeen_class)(
         triples_factory=factory, embedding_dim=settings.embedding_dim, loss=settings.loss,
-        random_seed=settings.seed, **spec.pykeen_kwargs,
+        random_seed=settings.seed, **kwargs,
     )
     if spec.name == "distmult":
         model.interaction = _einsum_distmult_interaction()
+    elif spec.name == "rotate":
+        model.interaction = _matmul_rotate_interaction()
+    elif spec.name == "tucker":
+        model.interaction = _einsum_tucker_interaction(model.interaction)
     return model.to(device)
 
 
@@ -210,7 +291,7 @@ class _StepLimitReached(Exception):
     """Raised by :class:`_StepCounter` to end training mid-epoch."""
 
 
-def _step_counter(max_steps: int | None):
+def _step_counter(max_steps: int | None, max_seconds: float | None = None):
     from pykeen.training.callbacks import TrainingCallback
 
     class _StepCounter(TrainingCallback):
@@ -220,9 +301,14 @@ def _step_counter(max_steps: int | None):
             super().__init__()
             self.steps = 0
             self.epoch = 0
+            self.started = time.perf_counter()
+            self.timed_out = False
 
         def pre_batch(self, **kwargs) -> None:  # runs after the previous batch's optimizer step
             if max_steps is not None and self.steps >= max_steps:
+                raise _StepLimitReached
+            if max_seconds is not None and time.perf_counter() - self.started > max_seconds:
+                self.timed_out = True
                 raise _StepLimitReached
 
         def post_batch(self, epoch: int, batch, **kwargs) -> None:
@@ -261,7 +347,11 @@ def train_kge(kg: KnowledgeGraph, settings: TrainSettings | None = None, progres
     loop = LCWATrainingLoop(model=model, triples_factory=factory, optimizer="adam",
                             optimizer_kwargs={"lr": settings.learning_rate},
                             automatic_memory_optimization=device == "cuda")
-    counter = _step_counter(settings.max_steps)
+    queries = {(h, r) for h, r, _ in split.train} | {(t, f"{r}^-1") for _, r, t in split.train}
+    # PyKEEN drops the last partial batch of models with batch norm (TuckER); on a KG with fewer
+    # queries than one batch that would leave nothing to train on.
+    drop_last = False if len(queries) < settings.batch_size else None
+    counter = _step_counter(settings.max_steps, settings.max_minutes * 60 if settings.max_minutes else None)
     started = time.perf_counter()
     # PyKEEN runs a full gc.collect() after every epoch, which costs ~0.2 s in a process holding
     # torch, PyKEEN and a KG; freezing the objects that exist before training keeps it cheap.
@@ -270,19 +360,20 @@ def train_kge(kg: KnowledgeGraph, settings: TrainSettings | None = None, progres
         with tempfile.TemporaryDirectory(prefix="kgqa-pykeen-") as scratch:  # PyKEEN wants a checkpoint folder
             loop.train(triples_factory=factory, num_epochs=settings.epochs, batch_size=settings.batch_size,
                        use_tqdm=progress, use_tqdm_batch=False, callbacks=[counter], checkpoint_directory=scratch,
-                       tqdm_kwargs={"leave": False} if progress else None, pin_memory=False)
+                       tqdm_kwargs={"leave": False} if progress else None, pin_memory=False,
+                       label_smoothing=settings.label_smoothing, drop_last=drop_last)
     except _StepLimitReached:
         pass
     finally:
         gc.unfreeze()
     train_seconds = time.perf_counter() - started
 
-    queries = {(h, r) for h, r, _ in split.train} | {(t, f"{r}^-1") for _, r, t in split.train}
     batches_per_epoch = math.ceil(len(queries) / settings.batch_size)
     config = {
         "kg": {"name": kg.name, "nodes": kg.num_nodes, "edges": kg.num_edges},
         "training": {**asdict(settings), "device": device, "training_loop": "lcwa", "optimizer": "adam",
-                     "reciprocal_relations": "merged", "pykeen_model": spec.pykeen_class,
+                     "reciprocal_relations": "kept" if spec.reciprocal else "merged",
+                     "pykeen_model": spec.pykeen_class, "stopped_by_time": counter.timed_out,
                      "pykeen_kwargs": spec.pykeen_kwargs,
                      "steps": counter.steps, "epochs_run": counter.epoch, "batches_per_epoch": batches_per_epoch,
                      "seconds": round(train_seconds, 2),

@@ -1,0 +1,161 @@
+"""Link-prediction benchmark: every model x {FB15k-237, WN18RR} (and the film KG), filtered ranking.
+
+    python bench/lp.py                                  # train + evaluate every model on both benchmarks
+    python bench/lp.py --models tucker --datasets fb15k237 --minutes 10
+    python bench/lp.py --table-only                     # print the table from bench/results/lp.jsonl
+    python bench/lp.py --clep-metrics PATH.json         # add a CLEP row from CLEP's saved metrics
+
+Each run trains with PyKEEN's LCWA loop (1-vs-all, reciprocal relations) under a wall-clock budget
+(``--minutes`` per model and dataset; ``--epochs`` caps it too), evaluates filtered MR/MRR/Hits@k on
+the standard test split (both heads and tails) and appends one JSON line to ``bench/results/lp.jsonl``
+(the table shows the latest run of each model x dataset). The films row uses the seeded 10% hold-out
+of ``kgqa train lp``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import sys
+import time
+from dataclasses import asdict
+from pathlib import Path
+
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+os.environ.setdefault("PYSTOW_HOME", str(Path(os.environ.get("TMPDIR", "/tmp")) / "kgqa-pystow"))
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from assistant.config import DEFAULT_KG, kgqa_home, set_offline  # noqa: E402
+
+SHARED = ROOT.parent / "shared" / "data"
+DATASETS = {"fb15k237": SHARED / "fb15k237", "wn18rr": SHARED / "wn18rr", "films": DEFAULT_KG}
+RECORDS = ROOT / "bench" / "results" / "lp.jsonl"
+
+#: Training recipe per model (the CPU budget shortens it; the full-run command is in RESULTS.md).
+RECIPES: dict[str, dict] = {
+    # dim 100 and a high learning rate: the most MRR per CPU-minute; a GPU run would use dim 200+ and more epochs.
+    "distmult": {"embedding_dim": 100, "batch_size": 512, "learning_rate": 0.01, "label_smoothing": 0.1,
+                 "regularizer_weight": 0.01},
+    "complex": {"embedding_dim": 100, "batch_size": 512, "learning_rate": 0.01, "label_smoothing": 0.1,
+                "regularizer_weight": 0.01},
+    "rotate": {"embedding_dim": 100, "batch_size": 512, "learning_rate": 0.01, "label_smoothing": 0.1},
+    "tucker": {"embedding_dim": 100, "batch_size": 256, "learning_rate": 0.003, "label_smoothing": 0.1,
+               "loss": "bcewithlogits"},
+}
+
+#: Published filtered MRR / Hits@10 on FB15k-237 (and WN18RR where reported), for the table.
+PUBLISHED = [
+    ("RotatE (Sun et al., 2019)", {"fb15k237": (0.338, 0.533), "wn18rr": (0.476, 0.571)}),
+    ("CompGCN (Vashishth et al., 2020)", {"fb15k237": (0.355, 0.535), "wn18rr": (0.479, 0.546)}),
+    ("NBFNet (Zhu et al., 2021)", {"fb15k237": (0.415, 0.599), "wn18rr": (0.551, 0.666)}),
+    ("TuckER (Balazevic et al., 2019)", {"fb15k237": (0.358, 0.544), "wn18rr": (0.470, 0.526)}),
+]
+
+
+def hardware() -> str:
+    import torch
+
+    if torch.cuda.is_available():
+        return f"GPU {torch.cuda.get_device_name(0)}"
+    return f"CPU {os.cpu_count()} cores ({platform.machine()}), {torch.get_num_threads()} thread(s)"
+
+
+def run_one(model: str, dataset: str, minutes: float, epochs: int, device: str, seed: int) -> dict:
+    from assistant.kg import load_kg
+    from training.link_prediction import TrainSettings, train_kge
+
+    kg = load_kg(DATASETS[dataset])
+    settings = TrainSettings(model=model, epochs=epochs, max_minutes=minutes, device=device, seed=seed,
+                             eval_batch_size=128, **RECIPES[model])
+    print(f"== {model} on {dataset}: {kg.num_nodes} entities, budget {minutes:g} min / {epochs} epochs", flush=True)
+    result = train_kge(kg, settings, progress=True)
+    m = result.metrics
+    record = {"model": model, "dataset": dataset, "mrr": m["mrr"], "mr": m["mr"], "hits@1": m["hits@1"],
+              "hits@3": m["hits@3"], "hits@10": m["hits@10"], "test_triples": m["test_triples"],
+              "train_s": round(result.train_seconds, 1), "eval_s": round(result.eval_seconds, 1),
+              "epochs_run": result.epochs_run, "steps": result.steps, "budget_min": minutes,
+              "hardware": hardware(), "settings": asdict(settings), "date": time.strftime("%Y-%m-%d %H:%M")}
+    print(f"   MRR {m['mrr']:.4f}  MR {m['mr']:.0f}  H@1 {m['hits@1']:.4f}  H@10 {m['hits@10']:.4f}  "
+          f"({result.epochs_run} epochs, {result.train_seconds:.0f} s)", flush=True)
+    return record
+
+
+def load_records(path: Path) -> dict[tuple[str, str], dict]:
+    latest: dict[tuple[str, str], dict] = {}
+    if path.is_file():
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                rec = json.loads(line)
+                latest[(rec["model"], rec["dataset"])] = rec
+    return latest
+
+
+def find_clep_metrics(explicit: Path | None) -> dict | None:
+    """CLEP's FB15k-237 link-prediction metrics, if a CLEP checkpoint saved them."""
+    candidates = [explicit] if explicit else [kgqa_home() / "checkpoints" / "fb15k237" / "clep" / name
+                                              for name in ("metrics.json", "lp_metrics.json", "config.json")]
+    for path in candidates:
+        if path and path.is_file():
+            data = json.loads(path.read_text(encoding="utf-8"))
+            metrics = data.get("metrics", data) if isinstance(data, dict) else None
+            metrics = metrics.get("link_prediction", metrics) if isinstance(metrics, dict) else None
+            if isinstance(metrics, dict) and "mrr" in metrics:
+                return {**metrics, "source": str(path)}
+    return None
+
+
+def fmt(x, spec: str) -> str:
+    return "" if x is None else format(x, spec)
+
+
+def print_table(records: dict[tuple[str, str], dict], clep: dict | None) -> None:
+    print("\n| model | dataset | MR | MRR | H@1 | H@3 | H@10 | epochs | train s | hardware |")
+    print("|---|---|---:|---:|---:|---:|---:|---:|---:|---|")
+    for (model, dataset), r in sorted(records.items(), key=lambda kv: (kv[0][1], kv[0][0])):
+        print(f"| {model} | {dataset} | {fmt(r['mr'], '.0f')} | {fmt(r['mrr'], '.3f')} | {fmt(r['hits@1'], '.3f')} "
+              f"| {fmt(r['hits@3'], '.3f')} | {fmt(r['hits@10'], '.3f')} | {r['epochs_run']} | {r['train_s']:.0f} "
+              f"| {r['hardware']} |")
+    if clep:
+        print(f"| clep (from {clep['source']}) | fb15k237 | {fmt(clep.get('mr'), '.0f')} | {fmt(clep['mrr'], '.3f')} "
+              f"| {fmt(clep.get('hits@1'), '.3f')} | {fmt(clep.get('hits@3'), '.3f')} | "
+              f"{fmt(clep.get('hits@10'), '.3f')} | | | |")
+    else:
+        print("| clep | fb15k237 | no CLEP FB15k-237 metrics found ($KGQA_HOME/checkpoints/fb15k237/clep/ or "
+              "--clep-metrics) | | | | | | | |")
+    for name, figures in PUBLISHED:
+        for dataset, (mrr, h10) in figures.items():
+            print(f"| {name}, published | {dataset} | | {mrr:.3f} | | | {h10:.3f} | | | GPU, full training |")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--models", nargs="+", default=list(RECIPES), choices=list(RECIPES))
+    parser.add_argument("--datasets", nargs="+", default=["fb15k237", "wn18rr"], choices=list(DATASETS))
+    parser.add_argument("--minutes", type=float, default=5.0, help="training budget per model and dataset")
+    parser.add_argument("--epochs", type=int, default=200, help="epoch cap (the time budget usually ends first)")
+    parser.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--records", type=Path, default=RECORDS, help="JSONL of runs (appended to)")
+    parser.add_argument("--table-only", action="store_true", help="print the table of recorded runs, train nothing")
+    parser.add_argument("--clep-metrics", type=Path, default=None, help="CLEP's FB15k-237 metrics JSON")
+    args = parser.parse_args(argv)
+    set_offline()
+    if not args.table_only:
+        for dataset in args.datasets:
+            if not DATASETS[dataset].exists():
+                print(f"skipping {dataset}: {DATASETS[dataset]} not found", file=sys.stderr)
+                continue
+            for model in args.models:
+                record = run_one(model, dataset, args.minutes, args.epochs, args.device, args.seed)
+                args.records.parent.mkdir(parents=True, exist_ok=True)
+                with args.records.open("a", encoding="utf-8") as fh:
+                    fh.write(json.dumps(record) + "\n")
+    print_table(load_records(args.records), find_clep_metrics(args.clep_metrics))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
