@@ -83,3 +83,18 @@ def test_cross_space_filtered_ranking_on_a_hand_built_case():
 def test_bad_graph_layer_is_refused():
     with pytest.raises(ValueError, match="graph_layer"):
         ClepModel(ClepConfig(num_entities=2, num_relations=2, text_dim=4, graph_layer="gat"))
+
+
+def test_rgcn_graph_layer_refines_entity_states():
+    torch.manual_seed(0)
+    model = ClepModel(ClepConfig(num_entities=4, num_relations=2, text_dim=4, embedding_dim=8, hidden_dim=8,
+                                 output_dim=4, graph_layer="rgcn", num_bases=2))
+    with pytest.raises(RuntimeError, match="set_graph"):
+        model.entity_states()
+    model.set_graph(torch.tensor([[0, 0, 1], [1, 1, 0], [2, 0, 3]]))
+    states = model.entity_states()
+    assert states.shape == (4, 8) and not torch.equal(states, model.entity.weight)
+    g = model.graph(torch.tensor([0, 2]), torch.tensor([0, 1]))
+    loss = contrastive_loss(g, model.text(torch.randn(2, 4)), model.scale(), torch.arange(2))
+    loss.backward()
+    assert torch.isfinite(loss) and model.rgcn.weight.grad is not None
