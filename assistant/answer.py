@@ -29,13 +29,16 @@ class RankedAnswer:
     paths: list[EvidencePath] = field(default_factory=list)
     semantic: float | None = None  # dense similarity when that is (part of) the evidence
     features: dict[str, float] = field(default_factory=dict)
+    #: each feature's share of ``score`` (the reranker's weight times the standardised feature)
+    contributions: dict[str, float] = field(default_factory=dict)
     sources: list[str] = field(default_factory=list)  # "graph", "dense:base", ...
 
     def to_dict(self) -> dict:
         return {
             "node_id": self.node_id, "name": self.name, "type": self.type, "score": round(self.score, 4),
             "paths": [p.to_dict() for p in self.paths], "semantic": self.semantic,
-            "features": {k: round(v, 4) for k, v in self.features.items()}, "sources": self.sources,
+            "features": {k: round(v, 4) for k, v in self.features.items()},
+            "contributions": {k: round(v, 4) for k, v in self.contributions.items()}, "sources": self.sources,
         }
 
 

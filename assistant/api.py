@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 import json
-import math
+import sys
 import threading
 import time
 from dataclasses import dataclass, field
@@ -18,14 +18,21 @@ from assistant.kg.updates import UpdateResult, apply_updates, normalise, read_up
 from assistant.parsing.parser import QuestionParser
 from assistant.parsing.path_classifier import RelationPathClassifier
 from assistant.parsing.training import kg_signature, train_from_kg
+from assistant.path_search import connecting_paths
 from assistant.query import PathStep, Query
-from assistant.traversal import WILDCARD, SupportPath, TraversalAnswer, execute, walk
-from retrieval.encoders import SentenceEncoder, load_encoder
+from assistant.traversal import WILDCARD, SupportPath, TraversalAnswer, execute, satisfies, walk
+from retrieval.encoders import EncoderUnavailable, SentenceEncoder, load_encoder
 from retrieval.index import Index, RemoteIndex
 from retrieval.indexer import IndexReport, build_index, update_index
+from retrieval.rerank import Candidate, FeatureExtractor, GraphSignals, Reranker, default_reranker_path
 from retrieval.search import DenseHit, DenseSearcher
 
 UPDATES = "updates.jsonl"
+MAX_GRAPH_CANDIDATES = 150  # per reading; features cost a little per candidate
+DENSE_CANDIDATES = 20
+EXPLAIN_HOPS = 3  # longest path cited for a candidate that only dense search found
+#: link predictors tried for the reranker's LP feature, best first (``kgqa train lp --model …``)
+LINK_PREDICTORS = ("lp-tucker", "lp-rotate", "lp-complex", "lp-distmult")
 
 
 def open_index(kg_path: str | Path, index_dir: str | Path | None = None,
@@ -52,6 +59,15 @@ class Assistant:
     _lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
     _has_index: bool | None = field(default=None, repr=False)
     _searcher_version: Path | None = field(default=None, repr=False)
+    _extra_searchers: dict[str, DenseSearcher] = field(default_factory=dict, repr=False)
+    _encoders_seen: tuple | None = field(default=None, repr=False)
+    _pending: list[threading.Thread] = field(default_factory=list, repr=False)
+    _refresh_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _features: FeatureExtractor | None = field(default=None, repr=False)
+    #: the fitted reranker; ``None`` ranks candidates in the generators' order (ablations, refits)
+    reranker: Reranker | None = field(default=None, repr=False)
+    #: folder of a link predictor for the LP feature, or "auto" (first of LINK_PREDICTORS trained on this KG)
+    link_predictor: str | Path | None = "auto"
 
     @classmethod
     def from_path(
@@ -70,7 +86,8 @@ class Assistant:
         overlay = index.root / UPDATES
         if overlay.exists():  # updates added with `kgqa kg add` since the KG files were written
             apply_updates(kg, read_updates(overlay), str(overlay))
-        assistant = cls(kg, index, load_encoder("base"), Path(kg_path))
+        reranker = Reranker.load() if default_reranker_path().exists() else None
+        assistant = cls(kg, index, load_encoder("base"), Path(kg_path), reranker=reranker)
         if build:
             assistant.build_index(progress=progress)
         return assistant
@@ -78,22 +95,30 @@ class Assistant:
     def build_index(self, progress: bool = True, force: bool = False) -> IndexReport:
         report = build_index(self.kg, self.index, self.encoder, progress=progress, force=force)
         self._searcher = None
+        self._extra_searchers.clear()
+        self._encoders_seen = None
         self._has_index = True
         return report
 
-    def update(self, records: list[dict], persist: bool = True) -> UpdateResult:
+    def update(self, records: list[dict], persist: bool = True, background: bool = True) -> UpdateResult:
         """Add, change or remove nodes and edges without rebuilding (see :mod:`assistant.kg.updates`).
 
-        The graph indexes change at once; the vector index re-embeds only the touched
-        neighbourhood; the parser learns the new names. With ``persist`` the operations are appended
-        to the index folder's ``updates.jsonl`` and replayed whenever this KG is loaded again.
+        The graph indexes and the reranker's graph signals change at once, and the nodes the
+        operations name are re-embedded before this returns, so a new film is answerable and
+        retrievable immediately. Their neighbours (whose text lists the new facts) are re-embedded in
+        a background thread with ``background`` (:meth:`wait_for_updates` joins it). With ``persist``
+        the operations are appended to the index folder's ``updates.jsonl`` and replayed whenever this
+        KG is loaded again.
         """
         records = [r for r in (normalise(x) for x in records) if r is not None]
         with self._lock:
             result = apply_updates(self.kg, records)
+            now = (result.primary or result.touched) if background else result.touched
             if self.has_index:
-                update_index(self.index, self.kg, result.touched, result.removed, self.encoder,
-                             self.searcher.store)
+                for searcher in self.searchers().values():
+                    update_index(self.index, self.kg, now, result.removed, searcher.encoder, searcher.store)
+            if self._features is not None:
+                self._features.signals.mark_changed(result.touched)
             if self._parser is not None:
                 self._parser.note_changes(result.touched, result.removed)
             if persist:
@@ -102,7 +127,24 @@ class Assistant:
                     for rec in records:
                         fh.write(json.dumps({k: v for k, v in rec.items() if k != "_line"}, ensure_ascii=False)
                                  + "\n")
+            later = result.touched - now
+            if later and self.has_index:
+                thread = threading.Thread(target=self._refresh_neighbours, args=(later,), daemon=True,
+                                          name="kgqa-neighbour-refresh")
+                self._pending.append(thread)
+                thread.start()
         return result
+
+    def _refresh_neighbours(self, node_ids: set[str]) -> None:
+        with self._refresh_lock:  # one refresh at a time; queries keep running meanwhile
+            ids = {n for n in node_ids if n in self.kg.nodes}
+            for searcher in self.searchers().values():
+                update_index(self.index, self.kg, ids, {}, searcher.encoder, searcher.store)
+
+    def wait_for_updates(self, timeout: float | None = None) -> None:
+        """Block until background neighbour re-embedding from :meth:`update` has finished."""
+        while self._pending:
+            self._pending.pop(0).join(timeout)
 
     @property
     def has_index(self) -> bool:
@@ -121,9 +163,61 @@ class Assistant:
                     self._searcher_version = version
         return self._searcher
 
-    def search(self, text: str, node_type: str | None = None, k: int = 10) -> list[DenseHit]:
-        """Typed nearest nodes to ``text`` by dense similarity."""
-        return self.searcher.search(text, node_type, k)
+    def searchers(self, names: list[str] | None = None) -> dict[str, DenseSearcher]:
+        """A searcher per encoder that has filled the index (``base`` first), or only ``names``."""
+        base = self.searcher
+        if self._encoders_seen != (self._searcher_version, True):  # read the manifest once per index version
+            self._load_extra_encoders(base)
+            self._encoders_seen = (self._searcher_version, True)
+        found = {"base": base, **{n: s for n, s in self._extra_searchers.items() if s is not None}}
+        if names:
+            unknown = [n for n in names if n not in found]
+            if unknown:
+                raise ValueError(f"encoder(s) {', '.join(unknown)} not in this index; it has {', '.join(found)} "
+                                 f"(fill one with `kgqa index --encoder NAME`)")
+            found = {n: found[n] for n in names}
+        return found
+
+    def _load_extra_encoders(self, base: DenseSearcher) -> None:
+        for name, entry in self.index.manifest().get("encoders", {}).items():
+            if name == "base" or name in self._extra_searchers:
+                continue
+            try:
+                encoder = load_encoder(name, entry.get("checkpoint"))
+            except EncoderUnavailable as exc:  # its checkpoint was moved or deleted: search without it
+                print(f"warning: encoder {name!r} is in the index but cannot be loaded: {exc}", file=sys.stderr)
+                self._extra_searchers[name] = None  # type: ignore[assignment]
+                continue
+            self._extra_searchers[name] = DenseSearcher(self.index, encoder, base.store)
+
+    def search(self, text: str, node_type: str | None = None, k: int = 10, encoder: str = "base") -> list[DenseHit]:
+        """Typed nearest nodes to ``text`` by dense similarity (one encoder's collections)."""
+        return self.searchers([encoder])[encoder].search(text, node_type, k)
+
+    @property
+    def features(self) -> FeatureExtractor:
+        """The reranker's feature extractor (graph signals, and the link predictor when trained)."""
+        if self._features is None:
+            with self._lock:
+                if self._features is None:
+                    self._features = FeatureExtractor(self.kg, GraphSignals(self.kg), self._link_scorer())
+        return self._features
+
+    def _link_scorer(self):
+        if self.link_predictor is None:
+            return None
+        from training.common import checkpoint_dir
+
+        folders = ([Path(self.link_predictor)] if self.link_predictor != "auto"
+                   else [checkpoint_dir(self.kg.name, name) for name in LINK_PREDICTORS])
+        for folder in folders:
+            if (folder / "config.json").exists():
+                from training.link_prediction import load_link_predictor
+
+                return load_link_predictor(folder).score
+        if self.link_predictor != "auto":
+            raise EncoderUnavailable(f"no link predictor at {self.link_predictor}; run `kgqa train lp`")
+        return None
 
     # ---- question answering ------------------------------------------------------------
     @property
@@ -161,8 +255,16 @@ class Assistant:
     def parse(self, question: str) -> Query:
         return self.parser.parse(question)
 
-    def ask(self, question: str, k: int = 10, node_type: str | None = None) -> Answer:
-        """Answer ``question``: ranked answers, each with the KG paths that support it."""
+    def ask(self, question: str, k: int = 10, node_type: str | None = None,
+            encoders: list[str] | None = None) -> Answer:
+        """Answer ``question``: ranked answers, each with the KG paths that support it.
+
+        Args:
+            question: The question as typed.
+            k: How many answers.
+            node_type: Restrict answers to this node type (overrides the parser's target type).
+            encoders: Encoders whose collections dense search uses (default: every one in the index).
+        """
         started = time.perf_counter()
         query = self.parse(question)
         if node_type and query.error is None:
@@ -173,82 +275,101 @@ class Assistant:
         elif query.clarification:
             answer.message = query.clarification.question
         else:
-            self._answer(query, answer, k)
+            self._answer(query, answer, k, encoders)
         answer.latency_ms = (time.perf_counter() - started) * 1000
         return answer
 
-    def _answer(self, query: Query, answer: Answer, k: int) -> None:
+    def candidates(self, query: Query, encoders: list[str] | None = None) -> tuple[list[Candidate], list[str]]:
+        """Candidate answers with provenance: graph traversal from the anchors along the parsed path
+        (main reading, runner-up readings, or a bare entity's neighbourhood) united with dense search
+        of the target type in every encoder's collections; plus notes on relaxed constraints."""
         descriptive = len(query.free_text.split()) >= 5  # a plot or a profile, not a name
         main_bare = bool(query.anchors) and not query.anchors[0].path
-        if self.mode == "dense" or (descriptive and (main_bare or not query.anchors) and self.has_index):
-            found, notes = [], []  # a description: semantic search, with the named entities as evidence
-        else:
+        by_id: dict[str, Candidate] = {}
+
+        def add(node_id: str, **kw) -> Candidate:
+            cand = by_id.get(node_id)
+            if cand is None:
+                cand = by_id[node_id] = Candidate(node_id, prior_rank=len(by_id))
+            for key, value in kw.items():
+                setattr(cand, key, value)
+            return cand
+
+        notes: list[str] = []
+        use_graph = self.mode != "dense" and not (descriptive and (main_bare or not query.anchors) and self.has_index)
+        if use_graph:
             found, notes = execute(self.kg, query)
-        if not found and self.mode != "dense" and not descriptive:
-            found = self._neighbourhood(query)
-            if len(found) > 1 and self.has_index:
-                # many neighbours of a bare entity: the ones closest to the question in meaning first
-                # (a fixed mix until the ranking issue fits feature weights)
-                target = self.kg.nodes[found[0].node_id].type
-                sims = {h.node_id: h.score for h in self.search(query.text, target, 100)}
-                for item in found:
-                    item.score = math.log1p(item.path_count) + 3 * sims.get(item.node_id, 0.0)
-                found.sort(key=lambda a: -a.score)
-        if found:
-            for item in found[:k]:
-                node = self.kg.nodes[item.node_id]
-                paths = [render_path(self.kg, p) for p in item.paths[:3]]
-                score = item.score if item.score is not None else float(item.path_count)
-                answer.answers.append(RankedAnswer(node.id, node.name, node.type, score, paths=paths,
-                                                   sources=["graph"]))
-        elif self.has_index and self.mode != "traversal":
-            self._dense_answers(query, answer, k, descriptive)
-        if found and len(answer.answers) < k and self.mode != "dense" and query.path_confidence < 0.9:
-            self._alternative_answers(query, answer, k)
-        answer.message = summarize(self.kg, query, answer, notes)
+            for item in found[:MAX_GRAPH_CANDIDATES]:
+                add(item.node_id, paths=item.paths[:3], path_count=item.path_count, reading=0)
+            if not found and not descriptive:
+                for item in self._neighbourhood(query)[:MAX_GRAPH_CANDIDATES]:
+                    add(item.node_id, paths=item.paths[:3], path_count=item.path_count, neighbourhood=True)
+            if found and query.path_confidence < 0.9:
+                for rank, alt in enumerate(query.alternatives, 1):
+                    for item in execute(self.kg, alt)[0][:MAX_GRAPH_CANDIDATES // 2]:
+                        if item.node_id not in by_id:
+                            add(item.node_id, paths=item.paths[:3], path_count=item.path_count, reading=rank)
+        if self.has_index and self.mode != "traversal":
+            self._dense_candidates(query, descriptive, by_id, add, encoders)
+        found = list(by_id.values())
+        # constraints and the asked type are filters, relaxed only when nothing would pass them
+        passing = [c for c in found if (query.target_type is None or self.kg.nodes[c.node_id].type == query.target_type)
+                   and all(satisfies(self.kg, c.node_id, k) for k in query.constraints)]
+        main = [c for c in found if c.reading == 0 or c.neighbourhood]
+        if passing and (not main or any(c in passing for c in main)):
+            return passing, notes
+        return found, notes  # the graph's own answers had to relax a filter: keep everything
 
-    def _alternative_answers(self, query: Query, answer: Answer, k: int) -> None:
-        """Fill the list with answers of the parser's runner-up readings, ranked below every answer
-        of the main reading and marked as such."""
-        seen = {a.node_id for a in answer.answers}
-        floor = min((a.score for a in answer.answers), default=1.0)
-        for rank, alt in enumerate(query.alternatives, 1):
-            found, _ = execute(self.kg, alt)
-            for item in found:
-                if len(answer.answers) >= k:
-                    return
-                if item.node_id in seen:
-                    continue
-                seen.add(item.node_id)
-                node = self.kg.nodes[item.node_id]
-                paths = [render_path(self.kg, p) for p in item.paths[:3]]
-                score = floor * 0.5 / rank / (1 + len(seen))
-                answer.answers.append(RankedAnswer(node.id, node.name, node.type, score, paths=paths,
-                                                   sources=["graph:alternative-reading"]))
-
-    def _dense_answers(self, query: Query, answer: Answer, k: int, descriptive: bool) -> None:
-        """Semantic search; a description is searched whole, among the KG's main entities by default,
-        and entities the question names (a keyword, a genre) add graph evidence to the candidates."""
+    def _dense_candidates(self, query: Query, descriptive: bool, by_id: dict[str, Candidate], add,
+                          encoders: list[str] | None) -> None:
+        """Dense search restricted to the target type, in each encoder's collections; graph
+        candidates it did not return still get each encoder's similarity."""
         target = query.target_type if query.target_type in self.kg.node_types() else None
         if descriptive:
-            text = query.text
             cue = self.parser.cue_type(query.text)
             hub = next(iter(self.parser.hub_types), None)
             target = cue if cue in ("person", "company") and cue in self.kg.node_types() else hub
-        else:
-            text = query.free_text or query.text
-        hits = self.search(text, target, max(k, 20))
-        linked = {}
-        for anchor in query.anchors:
-            for hop in self.kg.neighbors(anchor.node_id, direction="both"):
-                linked.setdefault(hop.node, []).append(SupportPath(anchor.node_id, (hop,)))
-        ranked = sorted(hits, key=lambda h: -(h.score + 0.1 * len(linked.get(h.node_id, []))))
-        seen = {a.node_id for a in answer.answers}
-        ranked = [h for h in ranked if h.node_id not in seen][: k - len(answer.answers)]
-        for h in ranked:
-            paths = [render_path(self.kg, p) for p in linked.get(h.node_id, [])[:3]]
-            answer.answers.append(RankedAnswer(h.node_id, h.name, h.type, h.score, paths=paths, semantic=h.score,
-                                               sources=[f"dense:{h.encoder}"] + (["graph"] if paths else [])))
+        text = query.text if descriptive else (query.free_text or query.text)
+        k = DENSE_CANDIDATES if (descriptive or not by_id) else DENSE_CANDIDATES // 2
+        for name, searcher in self.searchers(encoders).items():
+            search_vec, question_vec = searcher.encoder.encode([text, query.text])
+            for hit in searcher.search_vector(search_vec, target, k):
+                cand = by_id.get(hit.node_id) or add(hit.node_id)
+                cand.dense[name] = hit.score
+            missing: dict[str, list[str]] = {}
+            for cand in by_id.values():
+                if name not in cand.dense:
+                    missing.setdefault(self.kg.nodes[cand.node_id].type, []).append(cand.node_id)
+            for node_id, sim in searcher.similarities(question_vec, missing).items():
+                by_id[node_id].dense[name] = sim
+        anchors = self.features.anchor_ids(query)
+        bare = [c.node_id for c in by_id.values() if not c.paths]
+        # dense-only candidates: cite the shortest KG paths to the question's entities, if any are close
+        for node_id, paths in connecting_paths(self.kg, anchors, bare, max_hops=EXPLAIN_HOPS).items():
+            by_id[node_id].paths = paths
+            by_id[node_id].path_count = len(paths)
+
+    def _answer(self, query: Query, answer: Answer, k: int, encoders: list[str] | None = None) -> None:
+        candidates, notes = self.candidates(query, encoders)
+        if candidates:
+            rows = self.features.extract(query, candidates)
+            reranker = self.reranker
+            scored = []
+            for cand, row in zip(candidates, rows, strict=True):
+                if reranker is None:  # no fitted weights: keep the generators' order
+                    score, parts = row["prior"], {"prior": row["prior"]}
+                else:
+                    score, parts = reranker.score(row)
+                scored.append((score, cand, row, parts))
+            scored.sort(key=lambda t: (-t[0], t[1].prior_rank))
+            for score, cand, row, parts in scored[:k]:
+                node = self.kg.nodes[cand.node_id]
+                paths = [render_path(self.kg, p) for p in cand.paths[:3]]
+                semantic = max(cand.dense.values()) if cand.dense and not paths else None
+                answer.answers.append(RankedAnswer(node.id, node.name, node.type, score, paths=paths,
+                                                   semantic=semantic, features=row, contributions=parts,
+                                                   sources=cand.sources))
+        answer.message = summarize(self.kg, query, answer, notes)
 
     def _neighbourhood(self, query: Query) -> list[TraversalAnswer]:
         """A bare entity ("George Lucas"): the entity itself, or its neighbours of the asked type."""

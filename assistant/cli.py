@@ -2,11 +2,12 @@
 
     kgqa kg stats PATH | kg validate PATH | kg add FILE
     kgqa index [--kg PATH]
-    kgqa ask "QUESTION" [--type person] [-k 10] [--json] [--dense]
+    kgqa ask "QUESTION" [--type person] [-k 10] [--json] [--dense] [--explain] [--encoder NAME]
     kgqa parse "QUESTION" [--json]
     kgqa eval QUESTIONS [--kg PATH] [--strip-brackets] [--report OUT.md]
     kgqa train parser [--kg PATH] [--metaqa DIR]
     kgqa train lp --model distmult|complex|rotate|tucker [--kg PATH] [--epochs N]
+    kgqa train reranker [--kg PATH] [--metaqa DIR]
     kgqa chat [--host 127.0.0.1] [--port 7860]
 """
 
@@ -22,7 +23,7 @@ from pathlib import Path
 from assistant.config import DEFAULT_KG, set_offline
 
 #: modules with a ``register(train_subparsers)`` function adding a ``kgqa train <name>`` command
-TRAIN_COMMANDS: tuple[str, ...] = ("training.clep.command",)
+TRAIN_COMMANDS: tuple[str, ...] = ("retrieval.rerank.command", "training.clep.command", "training.sbert.command")
 
 
 def _add_kg_arg(p: argparse.ArgumentParser) -> None:
@@ -76,13 +77,17 @@ def cmd_kg_add(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     result = bot.update(records)
     ms = (time.perf_counter() - started) * 1000
+    bot.wait_for_updates()  # the neighbours' re-embedding runs in the background; finish it before exiting
+    total = (time.perf_counter() - started) * 1000
     summary = {"operations": result.operations, "re_embedded": len(result.touched),
-               "removed": sorted(result.removed), "ms": round(ms, 1), "persisted_to": str(bot.index.root)}
+               "removed": sorted(result.removed), "ms": round(ms, 1), "ms_with_neighbours": round(total, 1),
+               "persisted_to": str(bot.index.root)}
     if args.json:
         print(json.dumps(summary, indent=2))
     else:
-        print(f"applied {result.operations} operation(s): {len(result.touched)} node(s) re-embedded, "
-              f"{len(result.removed)} removed, in {ms:.0f} ms; kept in {bot.index.root / 'updates.jsonl'}")
+        print(f"applied {result.operations} operation(s): answerable after {ms:.0f} ms; {len(result.touched)} "
+              f"node(s) re-embedded and {len(result.removed)} removed in {total:.0f} ms; "
+              f"kept in {bot.index.root / 'updates.jsonl'}")
     return 0
 
 
@@ -116,7 +121,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
             node = bot.kg.nodes[hit.node_id]
             print(f"{rank:>2}. {hit.score:.3f}  [{hit.type}] {node.label}  ({hit.node_id})")
         return 0
-    answer = bot.ask(args.text, k=args.k, node_type=args.type)
+    answer = bot.ask(args.text, k=args.k, node_type=args.type, encoders=args.encoder or None)
     if args.json:
         print(json.dumps(answer.to_dict(), indent=2, ensure_ascii=False))
         return 0
@@ -131,6 +136,12 @@ def cmd_ask(args: argparse.Namespace) -> int:
             print(f"      {path.text}")
         if not item.paths and item.semantic is not None:
             print(f"      similar by description, {item.semantic:.2f} (no KG path)")
+        if args.explain and item.contributions:
+            parts = sorted(item.contributions.items(), key=lambda kv: -abs(kv[1]))
+            shown = "  ".join(f"{name} {value:+.2f} (={item.features.get(name, 0):.2f})" for name, value in parts[:8])
+            print(f"      score = {shown}")
+    if args.explain and answer.answers and bot.reranker is None:
+        print("(no fitted reranker: answers are in the candidate generators' order; `kgqa train reranker`)")
     return 0
 
 
@@ -302,6 +313,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--type", default=None, help="target node type (person, project, ...)")
     p.add_argument("-k", type=int, default=10)
     p.add_argument("--dense", action="store_true", help="print the typed nearest nodes only (no parsing)")
+    p.add_argument("--explain", action="store_true",
+                   help="show each score's largest feature contributions: name +weight×value (=raw feature)")
+    p.add_argument("--encoder", action="append", default=[],
+                   help="search only this encoder's collections (repeatable; default: all in the index)")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_ask)
 

@@ -68,7 +68,7 @@ def character_credits(kg: KnowledgeGraph, character: str) -> dict[str, tuple[int
     return found
 
 
-def _satisfies(kg: KnowledgeGraph, node_id: str, constraint: Constraint) -> bool:
+def satisfies(kg: KnowledgeGraph, node_id: str, constraint: Constraint) -> bool:
     node = kg.nodes[node_id]
     if constraint.kind == "character":
         return True  # applied as an anchor in :func:`execute`
@@ -119,7 +119,7 @@ def execute(kg: KnowledgeGraph, query: Query) -> tuple[list[TraversalAnswer], li
         typed = {c for c in candidates if kg.nodes[c].type == query.target_type}
         candidates = typed or candidates
     for constraint in query.constraints:
-        kept = {c for c in candidates if _satisfies(kg, c, constraint)}
+        kept = {c for c in candidates if satisfies(kg, c, constraint)}
         if kept:
             candidates = kept
         elif candidates:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
-from retrieval.encoders import SentenceEncoder
+import numpy as np
+
+from retrieval.encoders import Encoder
 from retrieval.index import Index, RemoteIndex
 from retrieval.store import ChromaStore
 
@@ -24,7 +26,7 @@ class DenseHit:
 class DenseSearcher:
     """Queries one encoder's collections: the target type's alone, or all of them merged."""
 
-    def __init__(self, index: Index | RemoteIndex, encoder: SentenceEncoder, store: ChromaStore | None = None) -> None:
+    def __init__(self, index: Index | RemoteIndex, encoder: Encoder, store: ChromaStore | None = None) -> None:
         self.index = index
         self.encoder = encoder
         self.store = store or index.open_store()
@@ -48,6 +50,17 @@ class DenseSearcher:
                 hits.append(DenseHit(h.id, h.metadata.get("name", h.id), t, h.score, self.encoder.name))
         hits.sort(key=lambda h: -h.score)
         return hits[:k]
+
+    def similarities(self, vector: np.ndarray, ids_by_type: dict[str, list[str]]) -> dict[str, float]:
+        """Cosine similarity of ``vector`` to given nodes' stored vectors (graph candidates that the
+        nearest-neighbour search did not return still get a dense score)."""
+        out: dict[str, float] = {}
+        for node_type, ids in ids_by_type.items():
+            if node_type not in self.node_types:
+                continue
+            for node_id, vec in self.store.vectors(self.store.collection(self.encoder.name, node_type), ids).items():
+                out[node_id] = float(np.dot(vec, vector))
+        return out
 
     def similar(self, node_id: str, node_type: str, target_type: str | None = None, k: int = 10) -> list[DenseHit]:
         """Nodes nearest to a node's own stored vector (the node itself excluded)."""

@@ -39,6 +39,7 @@ class VectorStore(Protocol):
     def query(self, collection: str, embedding: np.ndarray, k: int) -> list[StoreHit]: ...
     def metadata_of(self, collection: str, ids: list[str]) -> dict[str, dict]: ...
     def vector(self, collection: str, item_id: str) -> np.ndarray | None: ...
+    def vectors(self, collection: str, ids: list[str]) -> dict[str, np.ndarray]: ...
     def metadata(self, collection: str) -> dict[str, dict]: ...
     def collections(self) -> list[str]: ...
     def count(self, collection: str) -> int: ...
@@ -145,6 +146,16 @@ class ChromaStore:
         res = self._col(collection).get(ids=[item_id], include=["embeddings"])
         embeddings = res.get("embeddings")
         return None if embeddings is None or len(embeddings) == 0 else np.asarray(embeddings[0], dtype=np.float32)
+
+    def vectors(self, collection: str, ids: list[str]) -> dict[str, np.ndarray]:
+        """Stored embeddings of some items, in one call (missing ones are absent)."""
+        if not ids or collection not in self.collections():
+            return {}
+        res = self._col(collection).get(ids=ids, include=["embeddings"])
+        embeddings = res.get("embeddings")
+        if embeddings is None:
+            return {}
+        return {i: np.asarray(e, dtype=np.float32) for i, e in zip(res["ids"], embeddings, strict=True)}
 
     def metadata(self, collection: str) -> dict[str, dict]:
         if collection not in self.collections():

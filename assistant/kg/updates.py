@@ -30,6 +30,8 @@ class UpdateResult:
     """What an update changed: nodes whose text changed (to re-embed) and nodes that are gone."""
 
     touched: set[str] = field(default_factory=set)
+    #: the nodes an operation named (added or changed); ``touched`` also holds their neighbours
+    primary: set[str] = field(default_factory=set)
     removed: dict[str, str] = field(default_factory=dict)  # node id -> its type
     operations: int = 0
 
@@ -88,6 +90,7 @@ def apply_updates(kg: KnowledgeGraph, records: list[dict], source: str = "<updat
                         n.get("attributes") or None)
             kg.add_node(node, replace=op == "update_node")
             result.touched.add(node.id)
+            result.primary.add(node.id)
             result.touched.update(h.node for h in kg.neighbors(node.id, direction="both"))
         elif op == "remove_node":
             node = kg.nodes[rec["id"]]
@@ -106,6 +109,7 @@ def apply_updates(kg: KnowledgeGraph, records: list[dict], source: str = "<updat
         result.operations += 1
     result.touched -= set(result.removed)
     result.touched &= set(kg.nodes)
+    result.primary &= result.touched
     return result
 
 

@@ -120,3 +120,17 @@ def test_cli_eval_json_subprocess(tiny_assistant, tiny_kg_session_dir, tiny_inde
     assert set(data["per_type"]) == {"keyword", "movie_to_composer", "topic_to_movie"}
     assert data["report"] == {"markdown": str(out_md), "plot": str(out_md.with_suffix(".png"))}
     assert out_md.exists() and out_md.with_suffix(".png").exists()
+
+
+@pytest.mark.slow
+def test_cli_ask_explain_shows_feature_contributions(tiny_assistant, tiny_kg_session_dir, tiny_index_dir, capsys):
+    assert main(["ask", "who composed the music for Star Wars", "--kg", str(tiny_kg_session_dir),
+                 "--index-dir", str(tiny_index_dir), "--explain", "-k", "3"]) == 0
+    out = capsys.readouterr().out
+    assert "John Williams" in out.splitlines()[1]
+    assert "score = " in out and "log_paths" in out  # the fitted weights' terms, largest first
+    assert main(["ask", "who composed the music for Star Wars", "--kg", str(tiny_kg_session_dir),
+                 "--index-dir", str(tiny_index_dir), "--json"]) == 0
+    top = json.loads(capsys.readouterr().out)["answers"][0]
+    assert top["score"] == pytest.approx(sum(top["contributions"].values()), abs=1e-3)
+    assert "graph" in top["sources"] and top["paths"]
