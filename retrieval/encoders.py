@@ -78,8 +78,9 @@ class SentenceEncoder:
 
         try:
             self.model = SentenceTransformer(str(self.path), device=pick_device(self.device))
-        except (OSError, ValueError) as exc:
-            raise EncoderUnavailable(f"cannot load encoder {self.name!r} from {self.path}: {exc}") from exc
+        except Exception as exc:  # OSError, ValueError, or safetensors' SafetensorError for a corrupt weights file
+            raise EncoderUnavailable(f"cannot load encoder {self.name!r} from {self.path} (missing or corrupt files; "
+                                     f"retrain it or pass another --checkpoint): {exc}") from exc
         self.model.max_seq_length = min(self.max_seq_length, self.model.max_seq_length or self.max_seq_length)
         self.dim = int(self.model.get_embedding_dimension())
 

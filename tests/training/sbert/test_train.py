@@ -1,0 +1,54 @@
+"""A few real optimizer steps write a loadable model, a stage, the curve and the run's record."""
+
+from __future__ import annotations
+
+import csv
+import json
+
+import numpy as np
+import pytest
+
+from retrieval.encoders import EncoderUnavailable, load_encoder
+from training.sbert.affinity import list_stages
+
+#: the shared fixture trains for a few steps (about 15 s on a free 2-core CPU)
+pytestmark = pytest.mark.slow
+
+
+
+def test_run_writes_loadable_model_stage_and_metrics(tiny_run, base_encoder):
+    out, report = tiny_run
+    assert report.steps == 4 and report.stages == ["step-4"]
+    assert (out / "model.safetensors").exists() and not (out / "pytorch_model.bin").exists()
+    assert not out.with_name(out.name + ".partial").exists()
+    encoder = load_encoder("sbert-ft", out)
+    assert encoder.model.max_seq_length == 128  # trained on short texts, but indexes like the base model
+    vec = encoder.encode(["George Lucas"])
+    assert vec.shape == (1, 384) and np.isclose(np.linalg.norm(vec), 1.0, atol=1e-4)
+    assert not np.allclose(vec, base_encoder.encode(["George Lucas"]), atol=1e-4)  # the weights moved
+    stage = load_encoder("sbert-ft", out / "stages" / "step-4")
+    assert np.allclose(stage.encode(["George Lucas"]), vec, atol=1e-5)
+    rows = list(csv.DictReader((out / "metrics.csv").open()))
+    assert rows[0]["step"] == "0" and rows[-1]["step"] == "4" and len(rows) >= 3
+    assert all(0.0 <= float(r["cosine_mrr@10"]) <= 1.0 for r in rows)
+    record = json.loads((out / "training.json").read_text())
+    assert record["settings"]["max_steps"] == 4 and record["pairs_per_s"] > 0
+    assert set(record["base_metrics"]) == set(record["final_metrics"]) >= {"cosine_mrr@10", "cosine_ndcg@10"}
+    assert list(list_stages(out)) == ["base", "step-4"]
+
+
+def test_corrupt_checkpoint_is_a_clear_error(tiny_run, tmp_path):
+    out, _ = tiny_run
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    for f in out.iterdir():
+        if f.is_file():
+            (broken / f.name).write_bytes(f.read_bytes())
+    for d in ("1_Pooling", "2_Normalize"):
+        (broken / d).mkdir()
+        (broken / d / "config.json").write_bytes((out / d / "config.json").read_bytes())
+    (broken / "model.safetensors").write_bytes((out / "model.safetensors").read_bytes()[:1000])
+    with pytest.raises(EncoderUnavailable, match="missing or corrupt"):
+        load_encoder("sbert-ft", broken)
+    with pytest.raises(EncoderUnavailable, match="no checkpoint"):
+        load_encoder("sbert-ft", tmp_path / "nothing-here")
