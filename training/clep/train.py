@@ -117,20 +117,29 @@ def resolve_device(device: str) -> str:
 
 
 class KnownTriples:
-    """Sorted int64 keys of true ``(h, r, t)`` rows, to find in-batch false negatives."""
+    """Sorted int64 keys of true ``(h, r, t)`` rows, to find in-batch false negatives.
+
+    A ``(relation, tail)`` table screens the ``B x B`` pairs first (one gather), so only the few pairs
+    whose tail ever occurs with that relation are looked up among the sorted keys.
+    """
 
     def __init__(self, rows: torch.Tensor, num_entities: int, num_relations: int) -> None:
         self.e, self.r = num_entities, num_relations
         self.keys = torch.sort(self._key(rows[:, 0], rows[:, 1], rows[:, 2])).values
+        self.relation_tail = torch.zeros(num_relations, num_entities, dtype=torch.bool, device=rows.device)
+        self.relation_tail[rows[:, 1], rows[:, 2]] = True
 
     def _key(self, h: torch.Tensor, r: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
         return (h * self.r + r) * self.e + t
 
     def pair_mask(self, batch: torch.Tensor) -> torch.Tensor:
         """``(B, B)`` bool: True where ``(h_i, r_i, t_j)`` is a known triple."""
-        keys = self._key(batch[:, 0, None], batch[:, 1, None], batch[None, :, 2])
+        mask = self.relation_tail[batch[:, 1, None], batch[None, :, 2]]
+        i, j = mask.nonzero(as_tuple=True)
+        keys = self._key(batch[i, 0], batch[i, 1], batch[j, 2])
         pos = torch.searchsorted(self.keys, keys).clamp(max=len(self.keys) - 1)
-        return self.keys[pos] == keys
+        mask[i, j] = self.keys[pos] == keys
+        return mask
 
 
 def build_model(data: ClepData, text_dim: int, settings: ClepSettings) -> ClepModel:
