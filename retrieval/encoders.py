@@ -121,6 +121,8 @@ LOADERS: dict[str, Callable[[str, Path | None, str | None], Any] | str] = {
     "base": _load_sentence_encoder,
     "sbert-ft": _load_sentence_encoder,
     "clep": "retrieval.clep_encoder:load_clep_encoder",
+    "graphsage-free": "training.graphsage.embedder:load_sage_encoder",
+    "graphsage-text": "training.graphsage.embedder:load_sage_encoder",
 }
 
 _CACHE: dict[tuple[str, str], Any] = {}
