@@ -1,32 +1,63 @@
-"""The minimal chat serves on 127.0.0.1 and answers through Gradio's real API."""
+"""The app served on 127.0.0.1, driven through Gradio's real API (gradio_client); start-up warm-up."""
 
 from __future__ import annotations
 
-import socket
+import re
 
 import pytest
 
-from assistant.api import Assistant
+from tests.ui.conftest import free_port
+
+
+@pytest.fixture(scope="module")
+def tiny_server(tiny_bot):
+    from ui.app import build_app, launch
+
+    demo = build_app(tiny_bot)
+    _, url, _ = launch(demo, port=free_port(), prevent_thread_lock=True, quiet=True)
+    yield url
+    demo.close()
 
 
 @pytest.mark.slow
-def test_chat_server_answers(tiny_kg_session_dir, tmp_path_factory):
+def test_chat_api_answers_with_cards_and_paths(tiny_server):
     from gradio_client import Client
 
-    from ui.app import build_app
+    assert tiny_server.startswith("http://127.0.0.1:")
+    client = Client(tiny_server, verbose=False)
+    reply = client.predict("who directed Jaws?", api_name="/chat")
+    assert re.search(r"\*\*\d\. Steven Spielberg\*\* · `person` · score \d", reply), reply
+    assert "- Steven Spielberg —directed→ Jaws (1975)" in reply
+    assert "Please type" in client.predict("   ", api_name="/chat")
+    assert "too long" in client.predict("why " * 600, api_name="/chat")
 
-    bot = Assistant.from_path(tiny_kg_session_dir, tmp_path_factory.mktemp("ui-index"), progress=False)
-    demo = build_app(bot)
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    _, url, _ = demo.queue().launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True,
-                                    quiet=True)
+
+@pytest.mark.slow
+def test_missing_index_is_built_in_the_background(tiny_kg_session_dir, tmp_path):
+    from assistant.api import Assistant
+    from ui.startup import Warmup
+
+    bot = Assistant.from_path(tiny_kg_session_dir, tmp_path / "fresh-index", build=False, progress=False)
+    assert not bot.has_index
+    warmup = Warmup(bot)
+    assert warmup.status().startswith("⏳ starting")  # before the thread runs: a status, not an error
+    assert warmup.start().wait(timeout=300), warmup.status()
+    assert bot.has_index and bot.index.exists() and warmup.status() == ""
+    assert "Steven Spielberg" in [a.name for a in bot.ask("who directed Jaws?").answers]
+
+
+def test_errors_read_as_one_sentence():
+    from ui.app import readable_error
+
     try:
-        assert url.startswith("http://127.0.0.1:")
-        reply = Client(url, verbose=False).predict("who directed Jaws?", api_name="/chat")
-        assert "Steven Spielberg" in reply and "Steven Spielberg —directed→ Jaws (1975)" in reply
-        empty = Client(url, verbose=False).predict("   ", api_name="/chat")
-        assert "Please type" in empty
-    finally:
-        demo.close()
+        raise ValueError("encoder(s) clep not in this index; it has base\n  File 'x.py', line 3")
+    except ValueError as exc:
+        text = readable_error(exc)
+    assert text == "⚠️ Sorry, that failed: encoder(s) clep not in this index; it has base"
+
+
+def test_auth_must_be_user_colon_password():
+    from ui.app import launch
+
+    with pytest.raises(ValueError, match="user:password"):
+        launch(None, auth="justaname")

@@ -1,0 +1,110 @@
+"""The app in a real headless Chromium, against the real server on the embedded film KG."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from tests.ui.conftest import REPO
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+SCREENSHOT = REPO / "docs" / "screenshot-chat.png"
+
+
+def ask(page, question: str) -> None:
+    page.locator("#question textarea").fill(question)
+    page.locator("#ask").click()
+
+
+def last_reply(page):
+    return page.locator("#chat .message-row").last  # gradio renders each chat message as a row
+
+
+def test_question_shows_answer_cards_cited_paths_and_evidence_graph(page):
+    ask(page, "a composer who scored space operas")
+    path = page.get_by_text("John Williams —composed the music for→ Star Wars (1977) —has genre→ Space Opera")
+    path.first.wait_for()
+    reply = page.locator("#chat").inner_text()
+    assert "found through the graph from Space Opera" in reply
+    assert re.search(r"1\. John Williams\s*·\s*person\s*·\s*score", reply), reply[:500]
+    assert "Composer" in reply  # the card's one-line description
+    # the evidence graph of the first answer is drawn as an image
+    page.locator("#evidence img").wait_for()
+    assert "John Williams" in page.locator("#focus input").input_value()
+    page.wait_for_timeout(500)  # let the plot finish fading in before the README screenshot
+    SCREENSHOT.parent.mkdir(exist_ok=True)
+    page.screenshot(path=str(SCREENSHOT))
+    assert SCREENSHOT.stat().st_size > 20_000
+
+
+def test_clarifying_choice_answers_the_chosen_reading(page):
+    ask(page, "who directed Dune")
+    choices = page.locator("#clarify")
+    choices.wait_for(state="visible")
+    assert "Dune (2021)" in choices.inner_text() and "Dune (1984)" in choices.inner_text()
+    choices.locator("label", has_text="Dune (1984)").click()
+    page.get_by_text("David Lynch —directed→ Dune (1984)").first.wait_for()
+    assert "Denis Villeneuve —directed→" not in page.locator("#chat").inner_text()
+    assert not choices.is_visible()
+
+
+def test_person_view_opens_from_an_answer(page):
+    ask(page, "stop-motion animators")
+    page.get_by_text("—has skill→ Stop-motion Animation").first.wait_for()
+    first = page.locator("#focus input").input_value()
+    page.locator("#open-person").click()
+    profile = page.locator("#profile")
+    profile.get_by_text("Skills:").wait_for()
+    text = profile.inner_text()
+    assert first.split(". ", 1)[1] in text and "Stop-motion Animation" in text and "Credits" in text
+    # the affinity chart, or a plain sentence saying why it is not there
+    note = page.locator("#affinity-note").inner_text()
+    assert "affinity" in note.lower() or "kgqa train sbert" in note
+    # any person can be looked up by typing in the searchable list
+    picker = page.locator("#person input")
+    picker.click()
+    picker.press_sequentially("Phil Tipp", delay=20)
+    page.get_by_role("option", name="Phil Tippett", exact=True).click()
+    profile.get_by_text("Creature Design").wait_for()
+    assert "animated" in profile.inner_text()
+
+
+def test_evaluation_upload_runs_and_reports(page, tmp_path):
+    questions = [
+        {"question": "who directed Jaws", "answers": ["Steven Spielberg"], "type": "credit"},
+        {"question": "stop-motion animators", "answers": ["Phil Tippett", "Nick Park"], "type": "skill"},
+        {"question": "documentary movie about George Lucas",
+         "answers": ["Empire of Dreams: The Story of the Star Wars Trilogy"], "type": "about"},
+    ]
+    upload = tmp_path / "small.jsonl"
+    upload.write_text("".join(json.dumps(q) + "\n" for q in questions))
+    page.get_by_role("tab", name="Evaluate").click()
+    page.locator("#eval-file input[type=file]").set_input_files(str(upload))
+    page.wait_for_timeout(500)
+    page.locator("#eval-run").click()
+    summary = page.locator("#eval-summary")
+    summary.locator("strong", has_text="3 questions").wait_for()
+    assert "Hits@1" in summary.inner_text()
+    table = page.locator("#eval-metrics").inner_text()
+    for row in ("all", "credit", "skill", "about"):
+        assert row in table
+    page.locator("#eval-plot img").wait_for()
+    link = page.locator("#eval-report a[download='report.md']")
+    link.wait_for()
+    report = page.request.get(link.get_attribute("href"))
+    assert report.ok and "| credit |" in report.text() and "KGQA evaluation" in report.text()
+
+
+def test_bad_upload_is_refused_with_a_readable_message(page, tmp_path):
+    upload = tmp_path / "broken.jsonl"
+    upload.write_text('{"question": "who directed Jaws", "answers": ["Steven Spielberg"]}\n{not json\n')
+    page.get_by_role("tab", name="Evaluate").click()
+    page.locator("#eval-file input[type=file]").set_input_files(str(upload))
+    page.wait_for_timeout(500)
+    page.locator("#eval-run").click()
+    summary = page.locator("#eval-summary")
+    summary.get_by_text("Cannot read broken.jsonl", exact=False).first.wait_for()
+    assert "line 2" in summary.inner_text()
+    assert "Traceback" not in page.content()

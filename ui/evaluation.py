@@ -1,0 +1,102 @@
+"""The evaluation tab: validate an uploaded question set, run it with progress, report metrics, plot and failures."""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from assistant.evaluation import DatasetError, EvalReport, QAItem, evaluate, load_questions
+
+METRIC_COLUMNS = ["type", "n", "Hits@1", "Hits@k", "MRR", "F1", "answered", "errors", "p50 ms", "p95 ms"]
+FAILURE_COLUMNS = ["question", "type", "gold", "top answers", "rank"]
+
+
+@dataclass(frozen=True, slots=True)
+class EvalLimits:
+    """What an upload may contain (the UI is shared; a huge set would hold a worker for long).
+
+    Attributes:
+        max_bytes: Largest accepted file.
+        max_questions: Most questions run from one upload (more is refused, not truncated silently).
+        batch: Questions asked between two progress updates.
+        k: Answers scored per question.
+    """
+
+    max_bytes: int = 2 * 1024 * 1024
+    max_questions: int = 500
+    batch: int = 5
+    k: int = 10
+
+
+class UploadError(ValueError):
+    """An upload that cannot be evaluated; the message says what to fix."""
+
+
+def validate_upload(path: str | Path | None, limits: EvalLimits = EvalLimits()) -> list[QAItem]:
+    """Read and check an uploaded question file (JSONL, or MetaQA ``question<TAB>a|b`` lines).
+
+    Raises:
+        UploadError: No file, too large, unreadable, malformed (with file:line), empty or too many questions.
+    """
+    if path is None:
+        raise UploadError("Upload a question file first (.jsonl, or a MetaQA .txt).")
+    path = Path(path)
+    size = path.stat().st_size
+    if size > limits.max_bytes:
+        raise UploadError(f"{path.name} is {size / 1e6:.1f} MB; the limit is {limits.max_bytes / 1e6:.1f} MB. "
+                          "Upload a smaller sample (or run `kgqa eval FILE` on the command line).")
+    try:
+        items = load_questions(path, strip_brackets=True)
+    except DatasetError as exc:
+        raise UploadError(f"Cannot read {path.name}: {str(exc).split(': ', 1)[-1]}"
+                          + (f" (line {exc.line})" if exc.line else "")) from exc
+    except UnicodeDecodeError as exc:
+        raise UploadError(f"{path.name} is not UTF-8 text.") from exc
+    if not items:
+        raise UploadError(f"{path.name} has no questions.")
+    if len(items) > limits.max_questions:
+        raise UploadError(f"{path.name} has {len(items):,} questions; the limit here is {limits.max_questions:,}. "
+                          "Upload a sample, or run `kgqa eval FILE` on the command line for the whole set.")
+    return items
+
+
+def run_evaluation(bot, items: list[QAItem], limits: EvalLimits = EvalLimits(),
+                   progress: Callable[[int, int], None] | None = None, meta: dict | None = None) -> EvalReport:
+    """Ask every question in batches, calling ``progress(done, total)`` between batches."""
+    results = []
+    started = time.perf_counter()
+    for start in range(0, len(items), limits.batch):
+        if progress:
+            progress(start, len(items))
+        chunk = evaluate(bot, items[start:start + limits.batch], k=limits.k, progress=False, warmup=False)
+        results.extend(chunk.results)
+    if progress:
+        progress(len(items), len(items))
+    return EvalReport(limits.k, results, time.perf_counter() - started, 1, dict(meta or {}))
+
+
+def metrics_rows(report: EvalReport) -> list[list]:
+    """``all`` then one row per question type, in :data:`METRIC_COLUMNS` order."""
+    rows = []
+    for name, agg in [("all", report.overall), *report.per_type.items()]:
+        rows.append([name, agg.n, round(agg.hits1, 3), round(agg.hitsk, 3), round(agg.mrr, 3), round(agg.f1, 3),
+                     round(agg.answered, 3), agg.errors, round(agg.latency_p50_ms, 1), round(agg.latency_p95_ms, 1)])
+    return rows
+
+
+def failure_rows(report: EvalReport, limit: int = 100) -> list[list]:
+    rows = []
+    for f in report.failures[:limit]:
+        top = ", ".join(p["name"] for p in f.predicted[:3]) or (f.error or f.message or "(no answer)")
+        rows.append([f.item.question, f.item.type or "", " | ".join(f.item.answers), top,
+                     f.score.rank if f.score.rank else "-"])
+    return rows
+
+
+def write_report(report: EvalReport) -> tuple[Path, Path]:
+    """The Markdown report and its per-type plot, in a fresh temporary folder (served for download)."""
+    folder = Path(tempfile.mkdtemp(prefix="kgqa-eval-"))
+    return report.write_report(folder / "report.md")

@@ -1,0 +1,75 @@
+"""Getting the assistant ready in the background: build a missing index and fit the parser, reporting progress."""
+
+from __future__ import annotations
+
+import threading
+import time
+import traceback
+from dataclasses import dataclass, field
+
+from assistant.api import Assistant
+
+
+def _bars() -> list[tuple[str, int, int]]:
+    """``(description, done, total)`` of the tqdm bars running in this process (the indexer's among them)."""
+    from tqdm import tqdm as std_tqdm
+
+    bars = []
+    for bar in list(getattr(std_tqdm, "_instances", [])):
+        if getattr(bar, "total", None):
+            bars.append((str(bar.desc or "working"), int(bar.n), int(bar.total)))
+    return bars
+
+
+@dataclass
+class Warmup:
+    """Builds the index if it is missing and loads the question parser, in a daemon thread.
+
+    The UI polls :meth:`status` and answers "still preparing" instead of blocking or failing meanwhile.
+    """
+
+    bot: Assistant
+    phase: str = "starting"
+    error: str | None = None
+    started: float = field(default_factory=time.perf_counter)
+    _done: threading.Event = field(default_factory=threading.Event)
+
+    def start(self) -> Warmup:
+        threading.Thread(target=self._run, name="kgqa-warmup", daemon=True).start()
+        return self
+
+    def _run(self) -> None:
+        try:
+            if not self.bot.has_index:
+                self.phase = f"building the vector index of {self.bot.kg.num_nodes:,} nodes"
+                self.bot.build_index(progress=True)
+            self.phase = "preparing the question parser (fit once per KG, then cached)"
+            _ = self.bot.parser
+            self.phase = "ready"
+        except Exception as exc:  # noqa: BLE001 -- shown in the UI as a sentence; the trace goes to the console
+            traceback.print_exc()
+            self.error = f"{type(exc).__name__}: {exc}"
+            self.phase = "failed"
+        finally:
+            self._done.set()
+
+    @property
+    def ready(self) -> bool:
+        return self.phase == "ready"
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Block until the warm-up finished (ready or failed); ``True`` when ready."""
+        self._done.wait(timeout)
+        return self.ready
+
+    def status(self) -> str:
+        """One Markdown line: what is happening, with the progress of the running bar."""
+        if self.ready:
+            return ""
+        if self.error:
+            return f"⚠️ The assistant could not start: {self.error}"
+        elapsed = time.perf_counter() - self.started
+        text = f"⏳ {self.phase}… ({elapsed:.0f} s)"
+        for desc, done, total in _bars()[:1]:
+            text += f" — {desc}: {done:,}/{total:,} ({100 * done / total:.0f}%)"
+        return text
