@@ -46,7 +46,7 @@ def register(train_subparsers) -> None:
     add_common_train_args(p, epochs=2, batch_size=32, what=NAME)
     p.add_argument("--learning-rate", type=float, default=5e-5)
     p.add_argument("--holdout", type=float, default=0.05, help="share of edges held out for evaluation (seeded)")
-    p.add_argument("--max-pairs", type=int, default=8000,
+    p.add_argument("--max-pairs", type=int, default=3000,
                    help="seeded sample of training pairs (0: all of them; the default keeps CPU runs to minutes)")
     p.add_argument("--no-hard-negatives", action="store_true", help="plain in-batch negatives only")
     p.add_argument("--cached-loss", action="store_true",

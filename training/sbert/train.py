@@ -61,12 +61,12 @@ class SBertSettings:
     warmup_ratio: float = 0.1
     max_steps: int | None = None
     holdout: float = 0.05
-    max_eval_edges: int = 400
-    max_train_pairs: int | None = 8_000
+    max_eval_edges: int = 300
+    max_train_pairs: int | None = 3_000
     max_per_anchor_relation: int = 5
     hard_negatives: bool = True
     num_negatives: int = 1
-    max_seq_length: int = 40
+    max_seq_length: int = 32
     evals_per_epoch: int = 2
     cached_loss: bool = False
     device: str = "auto"
@@ -254,6 +254,13 @@ def train_sbert(kg: KnowledgeGraph, output: str | Path, settings: SBertSettings 
     return report
 
 
+def device_is_cuda(device: str) -> bool:
+    """Whether training will run on CUDA (pinned memory only helps there)."""
+    from retrieval.encoders import pick_device
+
+    return pick_device(device) == "cuda"
+
+
 def _make_trainer(model, datasets, evaluator, s: SBertSettings, partial: Path, split, state_box, progress: bool):
     import importlib.util
 
@@ -285,6 +292,7 @@ def _make_trainer(model, datasets, evaluator, s: SBertSettings, partial: Path, s
         seed=s.seed,
         disable_tqdm=not progress,
         dataloader_num_workers=0,
+        dataloader_pin_memory=device_is_cuda(s.device),
     )
     loss_cls = losses.CachedMultipleNegativesRankingLoss if s.cached_loss else losses.MultipleNegativesRankingLoss
     loss = loss_cls(model)

@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from assistant.kg.graph import Edge, KnowledgeGraph, Node
-from assistant.kg.schema import RelationSpec
+from assistant.kg.schema import RelationSpec, humanize_relation
 
 #: Node types whose members are categories of their neighbours ("A 'Horror' film" reads better than
 #: "Has genre 'Horror'").
@@ -92,10 +92,19 @@ def inverse_text(spec: RelationSpec | None, relation: str, source: Node, target:
     return f"{_cap(inverse)} '{source.label}'"
 
 
+def schema_spec(kg: KnowledgeGraph, relation: str) -> RelationSpec | None:
+    """The relation's spec when a person wrote it; ``None`` when the loader only humanised the name
+    (triples files: ``/film/film/genre`` → ``film film genre``), which reads better from its last segment."""
+    spec = kg.schema.relations.get(relation)
+    if spec is None or (spec.forward == humanize_relation(relation) and spec.inverse == f"{spec.forward} (inverse)"):
+        return None
+    return spec
+
+
 def edge_pairs(kg: KnowledgeGraph, idx: int, edge: Edge) -> list[Pair]:
     """Both readings of one edge: the source described by the target and the target by the source."""
     source, target = kg.nodes[edge.source], kg.nodes[edge.target]
-    spec = kg.schema.relations.get(edge.relation)
+    spec = schema_spec(kg, edge.relation)
     return [
         Pair(source.label, forward_text(spec, edge.relation, source, target), source.id, source.type,
              "forward", edge.relation, idx),

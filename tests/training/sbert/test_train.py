@@ -52,3 +52,23 @@ def test_corrupt_checkpoint_is_a_clear_error(tiny_run, tmp_path):
         load_encoder("sbert-ft", broken)
     with pytest.raises(EncoderUnavailable, match="no checkpoint"):
         load_encoder("sbert-ft", tmp_path / "nothing-here")
+
+
+def test_interrupted_run_leaves_the_previous_checkpoint(tiny_kg, tmp_path, monkeypatch, capsys):
+    from sentence_transformers.sentence_transformer.trainer import SentenceTransformerTrainer
+
+    from training.sbert.train import SBertSettings, train_sbert
+
+    out = tmp_path / "sbert-ft"
+    out.mkdir()
+    (out / "model.safetensors").write_text("the previous run's weights")
+
+    def ctrl_c(self, *args, **kwargs):  # what the user's Ctrl-C raises inside the training loop
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(SentenceTransformerTrainer, "train", ctrl_c)
+    settings = SBertSettings(max_steps=2, batch_size=4, holdout=0.0, hard_negatives=False, device="cpu")
+    with pytest.raises(KeyboardInterrupt):
+        train_sbert(tiny_kg, out, settings, progress=False)
+    assert (out / "model.safetensors").read_text() == "the previous run's weights"
+    assert f"{out} was left as it was" in capsys.readouterr().out

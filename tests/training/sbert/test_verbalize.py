@@ -62,6 +62,8 @@ def test_unknown_relations_read_from_their_last_segment():
     assert forward.positive == "Genre: 'Science Fiction'"
     assert inverse.positive == "The genre of 'Alien'"
     assert short_relation("/award/award_category/category_of") == "category of"
+    kg.schema.relations["/film/film/genre"] = kg.schema.relation("/film/film/genre")  # as triples loaders do
+    assert edge_pairs(kg, 0, kg.edges[0])[0].positive == "Genre: 'Science Fiction'"
 
 
 def test_descriptions_profiles_and_caps(tiny_kg_dir):
