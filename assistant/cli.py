@@ -24,7 +24,8 @@ from assistant.config import DEFAULT_KG, set_offline
 
 #: modules with a ``register(train_subparsers)`` function adding a ``kgqa train <name>`` command
 TRAIN_COMMANDS: tuple[str, ...] = ("retrieval.rerank.command", "training.clep.command", "training.sbert.command",
-                                   "training.graphsage.command", "training.eges.command")
+                                   "training.graphsage.command", "training.eges.command",
+                                   "training.link_prediction.command")
 
 
 def _add_kg_arg(p: argparse.ArgumentParser) -> None:
