@@ -44,6 +44,9 @@ RECIPES: dict[str, dict] = {
     "rotate": {"embedding_dim": 100, "batch_size": 512, "learning_rate": 0.01, "label_smoothing": 0.1},
     "tucker": {"embedding_dim": 100, "batch_size": 256, "learning_rate": 0.003, "label_smoothing": 0.1,
                "loss": "bcewithlogits"},
+    # R-GCN encoder + DistMult decoder (training/link_prediction/gnn.py); "rgcn-clep" starts from --clep-init
+    "rgcn": {"embedding_dim": 100, "batch_size": 512, "learning_rate": 0.01, "label_smoothing": 0.1},
+    "rgcn-clep": {"embedding_dim": 100, "batch_size": 512, "learning_rate": 0.01, "label_smoothing": 0.1},
 }
 
 #: Published filtered MRR / Hits@10 on FB15k-237 (and WN18RR where reported), for the table.
@@ -63,20 +66,30 @@ def hardware() -> str:
     return f"CPU {os.cpu_count()} cores ({platform.machine()}), {torch.get_num_threads()} thread(s)"
 
 
-def run_one(model: str, dataset: str, minutes: float, epochs: int, device: str, seed: int) -> dict:
+def run_one(model: str, dataset: str, minutes: float, epochs: int, device: str, seed: int,
+            clep_init: Path | None = None) -> dict | None:
     from assistant.kg import load_kg
-    from training.link_prediction import TrainSettings, train_kge
+    from training.link_prediction import TrainSettings, resolve_device, train_kge
+    from training.link_prediction.gnn import GNNSettings, train_gnn
 
+    if model == "rgcn-clep" and not (clep_init and clep_init.is_dir()):
+        print(f"skipping rgcn-clep on {dataset}: no CLEP checkpoint (pass --clep-init DIR, trained on this KG)")
+        return None
     kg = load_kg(DATASETS[dataset])
-    settings = TrainSettings(model=model, epochs=epochs, max_minutes=minutes, device=device, seed=seed,
-                             eval_batch_size=128, **RECIPES[model])
     print(f"== {model} on {dataset}: {kg.num_nodes} entities, budget {minutes:g} min / {epochs} epochs", flush=True)
-    result = train_kge(kg, settings, progress=True)
+    if model.startswith("rgcn"):
+        settings = GNNSettings(epochs=epochs, max_minutes=minutes, seed=seed, device=resolve_device(device),
+                               init_from=str(clep_init) if model == "rgcn-clep" else None, **RECIPES[model])
+        result = train_gnn(kg, settings, progress=True)
+    else:
+        settings = TrainSettings(model=model, epochs=epochs, max_minutes=minutes, device=device, seed=seed,
+                                 eval_batch_size=128, **RECIPES[model])
+        result = train_kge(kg, settings, progress=True)
     m = result.metrics
     record = {"model": model, "dataset": dataset, "mrr": m["mrr"], "mr": m["mr"], "hits@1": m["hits@1"],
               "hits@3": m["hits@3"], "hits@10": m["hits@10"], "test_triples": m["test_triples"],
-              "train_s": round(result.train_seconds, 1), "eval_s": round(result.eval_seconds, 1),
-              "epochs_run": result.epochs_run, "steps": result.steps, "budget_min": minutes,
+              "train_s": round(result.train_seconds, 1), "eval_s": round(getattr(result, "eval_seconds", 0.0), 1),
+              "epochs_run": result.epochs_run, "steps": getattr(result, "steps", None), "budget_min": minutes,
               "hardware": hardware(), "settings": asdict(settings), "date": time.strftime("%Y-%m-%d %H:%M")}
     print(f"   MRR {m['mrr']:.4f}  MR {m['mr']:.0f}  H@1 {m['hits@1']:.4f}  H@10 {m['hits@10']:.4f}  "
           f"({result.epochs_run} epochs, {result.train_seconds:.0f} s)", flush=True)
@@ -132,7 +145,8 @@ def print_table(records: dict[tuple[str, str], dict], clep: dict | None) -> None
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--models", nargs="+", default=list(RECIPES), choices=list(RECIPES))
+    parser.add_argument("--models", nargs="+", default=[m for m in RECIPES if m != "rgcn-clep"],
+                        choices=list(RECIPES))
     parser.add_argument("--datasets", nargs="+", default=["fb15k237", "wn18rr"], choices=list(DATASETS))
     parser.add_argument("--minutes", type=float, default=5.0, help="training budget per model and dataset")
     parser.add_argument("--epochs", type=int, default=200, help="epoch cap (the time budget usually ends first)")
@@ -141,6 +155,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--records", type=Path, default=RECORDS, help="JSONL of runs (appended to)")
     parser.add_argument("--table-only", action="store_true", help="print the table of recorded runs, train nothing")
     parser.add_argument("--clep-metrics", type=Path, default=None, help="CLEP's FB15k-237 metrics JSON")
+    parser.add_argument("--clep-init", type=Path, default=None,
+                        help="CLEP checkpoint (trained on the dataset) to initialise the rgcn-clep model from")
     args = parser.parse_args(argv)
     set_offline()
     if not args.table_only:
@@ -149,7 +165,9 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"skipping {dataset}: {DATASETS[dataset]} not found", file=sys.stderr)
                 continue
             for model in args.models:
-                record = run_one(model, dataset, args.minutes, args.epochs, args.device, args.seed)
+                record = run_one(model, dataset, args.minutes, args.epochs, args.device, args.seed, args.clep_init)
+                if record is None:
+                    continue
                 args.records.parent.mkdir(parents=True, exist_ok=True)
                 with args.records.open("a", encoding="utf-8") as fh:
                     fh.write(json.dumps(record) + "\n")
