@@ -2,7 +2,7 @@
 
     python bench/qa.py                 # MetaQA 1/2/3-hop + films, printed as one table
     python bench/qa.py --limit 500     # questions per MetaQA hop (default 1000)
-    python bench/qa.py --ablation      # films: full system vs dense-only vs traversal-only
+    python bench/qa.py --ablation      # full system vs unranked, dense-only and traversal-only baselines
 
 MetaQA: the relation-path classifier is fit on 80% of the dev questions (their qtype labels); the
 other 20% are held out and asked with the brackets removed, so entity linking is tested too.
@@ -37,6 +37,11 @@ METAQA = ROOT.parent / "shared" / "data" / "metaqa"
 HOPS = ("1-hop", "2-hop", "3-hop")
 
 
+#: ablations: (assistant mode, use the fitted reranker); baselines rank in their generator's own order
+MODES = {"full": ("full", True), "full, unranked": ("full", False), "dense only": ("dense", False),
+         "traversal only": ("traversal", False)}
+
+
 def reachable(bot: Assistant, item: QAItem) -> bool:
     path = qtype_to_path(item.type)
     start_type = bot.kg.schema.relations[path[0].relation]
@@ -53,7 +58,7 @@ def stripped(item: QAItem) -> QAItem:
     return QAItem(item.id, text, item.answers, item.type, item.topic)
 
 
-def bench_metaqa(limit: int, seed: int, workers: int) -> list[dict]:
+def bench_metaqa(limit: int, seed: int, workers: int, modes: list[str]) -> list[dict]:
     if not METAQA.exists():
         print(f"MetaQA not found at {METAQA}; skipping")
         return []
@@ -69,27 +74,36 @@ def bench_metaqa(limit: int, seed: int, workers: int) -> list[dict]:
     bot.set_classifier(clf)
     rows = []
     rng = random.Random(seed)
+    fitted = bot.reranker
     for hop in HOPS:
         items = [i for i in held if i.id.startswith(hop)]
         items = rng.sample(items, min(limit, len(items)))
         ok = {i.id for i in items if reachable(bot, i)}
-        report = evaluate(bot, [stripped(i) for i in items], k=10, workers=workers, progress=True)
-        reach = [r for r in report.results if r.item.id in ok]
-        rows.append({
-            "set": f"MetaQA {hop}", "n": len(items), "reachable": len(ok) / len(items),
+        for mode in modes:  # no vector index for MetaQA: "full" is the graph candidates, reranked
+            if mode == "dense only":
+                continue
+            bot.mode, bot.reranker = MODES[mode][0], (fitted if MODES[mode][1] else None)
+            report = evaluate(bot, [stripped(i) for i in items], k=10, workers=workers, progress=True)
+            rows.append(_metaqa_row(f"MetaQA {hop}" + ("" if mode == "full" else f" ({mode})"), items, ok, report))
+        bot.mode, bot.reranker = "full", fitted
+    return rows
+
+
+def _metaqa_row(name: str, items: list[QAItem], ok: set[str], report) -> dict:
+    reach = [r for r in report.results if r.item.id in ok]
+    return {"set": name, "n": len(items), "reachable": len(ok) / len(items),
             "hits1_reachable": sum(r.score.hits1 for r in reach) / max(1, len(reach)),
             "hits1": report.overall.hits1, "hits10": report.overall.hitsk, "mrr": report.overall.mrr,
-            "p50": report.overall.latency_p50_ms, "p95": report.overall.latency_p95_ms,
-        })
-    return rows
+            "p50": report.overall.latency_p50_ms, "p95": report.overall.latency_p95_ms}
 
 
 def bench_films(split: str, workers: int, modes: list[str]) -> list[dict]:
     items = [i for i in load_questions(DEFAULT_KG / "questions.jsonl") if i.extra.get("split", split) == split]
     bot = Assistant.from_path(DEFAULT_KG)
+    fitted = bot.reranker
     rows = []
     for mode in modes:
-        bot.mode = mode
+        bot.mode, bot.reranker = MODES[mode][0], (fitted if MODES[mode][1] else None)
         report = evaluate(bot, items, k=10, workers=workers, progress=True)
         rows.append({"set": f"films {split} ({mode})", "n": len(items), "reachable": 1.0,
                      "hits1_reachable": report.overall.hits1, "hits1": report.overall.hits1,
@@ -97,7 +111,7 @@ def bench_films(split: str, workers: int, modes: list[str]) -> list[dict]:
                      "p50": report.overall.latency_p50_ms, "p95": report.overall.latency_p95_ms})
         if mode == "full":
             report.write_report(ROOT / "bench" / "results" / f"films_{split}.md")
-    bot.mode = "full"
+    bot.mode, bot.reranker = "full", fitted
     return rows
 
 
@@ -112,15 +126,16 @@ def main() -> int:
     parser.add_argument("--films-split", default="test")
     args = parser.parse_args()
     set_offline()
-    rows = [] if args.skip_metaqa else bench_metaqa(args.limit, args.seed, args.workers)
-    modes = ["full", "dense", "traversal"] if args.ablation else ["full"]
+    modes = list(MODES) if args.ablation else ["full"]
+    rows = [] if args.skip_metaqa else bench_metaqa(args.limit, args.seed, args.workers,
+                                                    ["full", "traversal only"] if args.ablation else ["full"])
     if not args.skip_films:
         rows += bench_films(args.films_split, args.workers, modes)
-    head = (f"{'set':<28} {'n':>5} {'reach':>6} {'H@1 reach':>9} {'H@1':>6} {'H@10':>6} {'MRR':>6} "
+    head = (f"{'set':<36} {'n':>5} {'reach':>6} {'H@1 reach':>9} {'H@1':>6} {'H@10':>6} {'MRR':>6} "
             f"{'p50 ms':>7} {'p95 ms':>7}")
     print("\n" + head + "\n" + "-" * len(head))
     for r in rows:
-        print(f"{r['set']:<28} {r['n']:>5} {r['reachable']:>6.1%} {r['hits1_reachable']:>9.3f} {r['hits1']:>6.3f} "
+        print(f"{r['set']:<36} {r['n']:>5} {r['reachable']:>6.1%} {r['hits1_reachable']:>9.3f} {r['hits1']:>6.3f} "
               f"{r['hits10']:>6.3f} {r['mrr']:>6.3f} {r['p50']:>7.1f} {r['p95']:>7.1f}")
     return 0
 

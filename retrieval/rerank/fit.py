@@ -119,3 +119,29 @@ def evaluate(reranker: Reranker | None, questions: Sequence[QuestionRows]) -> di
     else:
         scores = [reranker.score_matrix(q.matrix) for q in questions]
     return ranking_metrics(questions, scores)
+
+
+def select_c(questions: Sequence[QuestionRows], grid: Sequence[float] = (0.01, 0.1, 1.0), folds: int = 5,
+             seed: int = 0, tolerance: float = 0.002) -> tuple[float, dict[float, float]]:
+    """Choose the regularisation by cross-validation over the training questions, so that no test
+    question is looked at: the MRR of the held-out folds, averaged per question set (each set weighs
+    the same, as in :func:`fit`); the strongest regularisation within ``tolerance`` of the best wins."""
+    order = list(range(len(questions)))
+    random.Random(seed).shuffle(order)
+    parts = [order[i::folds] for i in range(folds)]
+    scores: dict[float, float] = {}
+    for c in grid:
+        per_set: dict[str, list[float]] = {}
+        for part in parts:
+            held = set(part)
+            train = [q for i, q in enumerate(questions) if i not in held]
+            try:
+                model = fit(train, c=c, seed=seed)
+            except ValueError:  # a fold with nothing to order
+                continue
+            for i in part:
+                q = questions[i]
+                per_set.setdefault(q.set_name, []).append(ranking_metrics([q], [model.score_matrix(q.matrix)])["mrr"])
+        scores[c] = float(np.mean([np.mean(v) for v in per_set.values()])) if per_set else 0.0
+    best = max(scores.values())
+    return min(c for c in grid if scores[c] >= best - tolerance), scores

@@ -138,3 +138,35 @@ def test_cold_start_film_with_only_tags_is_answerable_and_near_superhero_films(f
         assert len(superhero) >= 5, [h.name for h in similar]
     finally:
         films_assistant.update([{"op": "remove_node", "id": film}], persist=False)
+
+
+def test_good_sci_fi_director_ranks_directors_of_several_sci_fi_films(films_assistant):
+    kg = films_assistant.kg
+    answer = films_assistant.ask("who is a good sci-fi director")
+    assert films_assistant.reranker is not None
+    top = answer.answers[:5]
+    assert len(top) == 5
+    for item in top:
+        scifi = [h for h in kg.neighbors(item.node_id, "directed")
+                 if any(kg.nodes[g.node].name == "Science Fiction" for g in kg.neighbors(h.node, "has_genre"))]
+        assert len(scifi) >= 2, item.name  # evidence: several science-fiction films, not one
+        assert item.paths and "Science Fiction" in item.paths[0].text
+        assert item.score == pytest.approx(sum(item.contributions.values()), abs=1e-6)
+
+
+def test_documentaries_about_george_lucas_come_first(films_assistant):
+    answer = films_assistant.ask("documentary movie about George Lucas")
+    first_two = {a.name for a in answer.answers[:2]}
+    assert first_two <= {"The People vs. George Lucas", "Empire of Dreams: The Story of the Star Wars Trilogy",
+                         "The Making of Star Wars"}
+    assert {"The People vs. George Lucas", "Empire of Dreams: The Story of the Star Wars Trilogy"} <= {
+        a.name for a in answer.answers[:3]}
+
+
+def test_dense_only_answers_cite_a_short_path_or_say_they_are_semantic(films_assistant):
+    answer = films_assistant.ask("a film about a shark terrorising a beach town", k=10)
+    assert answer.answers
+    for item in answer.answers:
+        assert item.paths or (item.semantic is not None and "dense:base" in item.sources)
+        for path in item.paths:
+            assert len(path.relations) <= 3

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -13,6 +14,7 @@ import pytest
 
 from assistant.cli import main
 from assistant.evaluation import evaluate, load_questions
+from retrieval.rerank import FEATURES
 
 REPO = Path(__file__).resolve().parents[3]
 QUESTIONS = [
@@ -128,7 +130,9 @@ def test_cli_ask_explain_shows_feature_contributions(tiny_assistant, tiny_kg_ses
                  "--index-dir", str(tiny_index_dir), "--explain", "-k", "3"]) == 0
     out = capsys.readouterr().out
     assert "John Williams" in out.splitlines()[1]
-    assert "score = " in out and "log_paths" in out  # the fitted weights' terms, largest first
+    terms = re.findall(r"(\w+) ([+-]\d+\.\d\d) \(=", out.split("score = ")[1].splitlines()[0])
+    assert len(terms) >= 3 and {name for name, _ in terms} <= set(FEATURES)  # the fitted weights' terms
+    assert [abs(float(v)) for _, v in terms] == sorted((abs(float(v)) for _, v in terms), reverse=True)
     assert main(["ask", "who composed the music for Star Wars", "--kg", str(tiny_kg_session_dir),
                  "--index-dir", str(tiny_index_dir), "--json"]) == 0
     top = json.loads(capsys.readouterr().out)["answers"][0]
