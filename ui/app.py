@@ -155,9 +155,10 @@ def build_app(bot: Assistant, warmup: Warmup | None = None, settings: AppSetting
             profile = person.profile_markdown(kg, person_id)
             note = person.affinity_status(bot)
             fig = person.affinity_figure(bot, person_id) if note is None and person_id else None
-            return profile, (note or "Skill affinity per model stage (softmax over every skill node)."), fig
+            return (profile, (note or "Skill affinity per model stage (softmax over every skill node)."),
+                    gr.Plot(fig, visible=fig is not None))
         except Exception as exc:  # noqa: BLE001
-            return readable_error(exc), "", None
+            return readable_error(exc), "", gr.Plot(None, visible=False)
 
     # ---- compare -------------------------------------------------------------------------
     def run_compare(text: str, node_type: str):
@@ -239,7 +240,7 @@ def build_app(bot: Assistant, warmup: Warmup | None = None, settings: AppSetting
                                   elem_id="person")
                 profile = gr.Markdown("Choose a person to see their credits and skills.", elem_id="profile")
                 aff_note = gr.Markdown(elem_id="affinity-note")
-                aff_plot = gr.Plot(label="Skill affinity per model stage", format="png")
+                aff_plot = gr.Plot(label="Skill affinity per model stage", format="png", visible=False)
             with gr.Tab("Evaluate", id="evaluate"):
                 gr.Markdown("Upload a question set — JSONL (`{\"question\": …, \"answers\": [...], \"type\": …}` per "
                             "line) or MetaQA (`question<TAB>answer|answer`), at most "

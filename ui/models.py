@@ -9,7 +9,7 @@ from assistant.answer import Answer
 from assistant.api import Assistant
 
 #: trained model folders under ``$KGQA_HOME/checkpoints/<kg>/`` and the command that makes each
-TRAINED = {"sbert": ("sbert-ft", "kgqa train sbert"), "clep": ("clep", "kgqa train clep")}
+TRAINED = {"sbert-ft": ("sbert-ft", "kgqa train sbert"), "clep": ("clep", "kgqa train clep")}
 
 
 def index_encoders(bot: Assistant) -> list[str]:

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import importlib
 from collections import defaultdict
-from pathlib import Path
 
 from assistant.api import Assistant
 from assistant.kg.graph import KnowledgeGraph
 from ui import models
-from ui.render import escape, one_line
+from ui.render import escape
 
 SKILL_RELATION = "has_skill"
 TOP_SKILLS = 8
@@ -51,77 +50,41 @@ def profile_markdown(kg: KnowledgeGraph, person_id: str) -> str:
     for verb, ids in sorted(other.items()):
         ids = sorted(set(ids), key=lambda i: -_year(kg, i))
         lines.append(f"- *{escape(verb)}*: " + ", ".join(escape(kg.nodes[i].label) for i in ids[:15]))
-    return "\n".join(lines)
+    # paragraphs for the profile, one Markdown list for the credits
+    head = next(i for i, line in enumerate(lines) if line.startswith("**Credits**"))
+    return "\n\n".join(lines[:head + 1]) + "\n\n" + "\n".join(lines[head + 1:])
 
 
 # ---- skill affinity per model stage (training.sbert.affinity, when it and a checkpoint exist) ---------------
+AFFINITY_API = ("list_stages", "load_stage_encoders", "skill_affinity", "plot_skill_affinity")
 
 
 def _affinity_module():
     try:
-        return importlib.import_module("training.sbert.affinity")
+        module = importlib.import_module("training.sbert.affinity")
     except ImportError:
         return None
-
-
-def _stages(bot: Assistant, module) -> dict[str, Path | None]:
-    """``{"base": None, "epoch-1": folder, ..., "final": folder}`` for the fine-tuned SBERT checkpoint."""
-    folder = models.checkpoint_folder(bot, "sbert")
-    for name in ("list_stages", "available_stages", "stages"):
-        lister = getattr(module, name, None)
-        if callable(lister):
-            found = lister(folder)
-            if isinstance(found, dict):
-                return {"base": None, **{k: (Path(v) if v else None) for k, v in found.items()}}
-            return {"base": None, **{str(s): folder / str(s) for s in found if str(s) != "base"}}
-    stages: dict[str, Path | None] = {"base": None}
-    if folder.exists():  # checkpoint folders: sub-folders with a SentenceTransformer config, then the final model
-        for sub in sorted(p for p in folder.iterdir() if (p / "modules.json").exists()):
-            stages[sub.name] = sub
-        if (folder / "modules.json").exists():
-            stages["final"] = folder
-    return stages
+    return module if all(hasattr(module, name) for name in AFFINITY_API) else None
 
 
 def affinity_status(bot: Assistant) -> str | None:
     """Why the affinity chart cannot be drawn (a plain sentence), or ``None`` when it can."""
     module = _affinity_module()
-    if module is None or not hasattr(module, "skill_affinity"):
-        return "Skill affinity needs `training.sbert.affinity`, which is not installed in this build."
-    if len(_stages(bot, module)) < 2:
+    if module is None:
+        return "Skill affinity needs `training.sbert.affinity`, which is not in this build."
+    folder = models.checkpoint_folder(bot, "sbert-ft")
+    if len(module.list_stages(folder if folder.exists() else None)) < 2:
         return ("No fine-tuned encoder yet: run `kgqa train sbert` to see how the skill affinity changes "
                 "from the base model to each training stage.")
     return None
 
 
 def affinity_figure(bot: Assistant, person_id: str):
-    """The top skills' affinity per stage as grouped horizontal bars, or ``None`` when unavailable."""
+    """The top skills' affinity per stage (base, each epoch, final) as grouped bars, or ``None`` when unavailable."""
     if affinity_status(bot) is not None or person_id not in bot.kg:
         return None
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-
-    from retrieval.encoders import load_encoder
-
     module = _affinity_module()
-    stages = _stages(bot, module)
-    encoders = {name: (bot.encoder if path is None else load_encoder("sbert-ft", path)) for name, path in
-                stages.items()}
-    result = module.skill_affinity(bot.kg, person_id, encoders)
-    final = list(result)[-1]
-    top = [sid for sid, _ in sorted(result[final], key=lambda p: -p[1])[:TOP_SKILLS]]
-    fig = Figure(figsize=(7.5, 0.45 * len(top) * max(1, len(result)) ** 0.5 + 1.5), dpi=100)
-    FigureCanvasAgg(fig)
-    ax = fig.add_subplot()
-    height = 0.8 / len(result)
-    for j, (stage, probs) in enumerate(result.items()):
-        lookup = dict(probs)
-        ax.barh([i + (j - (len(result) - 1) / 2) * height for i in range(len(top))],
-                [lookup.get(s, 0.0) for s in top], height, label=stage)
-    ax.set_yticks(range(len(top)), [one_line(bot.kg.nodes[s].label, 30) for s in top], fontsize=8)
-    ax.invert_yaxis()
-    ax.set_xlabel("affinity (softmax over all skills)")
-    ax.set_title(f"Skill affinity of {bot.kg.nodes[person_id].label} per model stage", fontsize=10)
-    ax.legend(fontsize=7, frameon=False)
-    fig.tight_layout()
-    return fig
+    encoders = module.load_stage_encoders(models.checkpoint_folder(bot, "sbert-ft"))
+    affinity = module.skill_affinity(bot.kg, person_id, encoders)
+    return module.plot_skill_affinity(affinity, bot.kg, top_k=TOP_SKILLS,
+                                      title=f"Skill affinity of {bot.kg.nodes[person_id].label} per model stage")

@@ -65,6 +65,7 @@ def test_person_view_opens_from_an_answer(page):
     # any person can be looked up by typing in the searchable list
     picker = page.locator("#person input")
     picker.click()
+    picker.fill("")
     picker.press_sequentially("Phil Tipp", delay=20)
     page.get_by_role("option", name="Phil Tippett", exact=True).click()
     profile.get_by_text("Creature Design").wait_for()

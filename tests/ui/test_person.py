@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from ui.person import affinity_status, person_choices, profile_markdown
+import pytest
+
+from ui.person import affinity_figure, affinity_status, person_choices, profile_markdown
 
 
 def test_profile_lists_skills_and_credits_by_role(tiny_kg):
     md = profile_markdown(tiny_kg, "person:john-williams")
-    assert md.startswith("### John Williams\nComposer of many film scores.")
+    assert md.startswith("### John Williams\n\nComposer of many film scores.")
     assert "**Skills:** Film Scoring" in md
     verb = tiny_kg.schema.verbalize("composed_music_for")
     # newest first
@@ -29,3 +31,20 @@ def test_affinity_says_what_is_missing(tiny_bot):
     status = affinity_status(tiny_bot)
     if status is not None:  # no affinity module or no checkpoint in this environment: a plain instruction
         assert "kgqa train sbert" in status or "training.sbert.affinity" in status
+
+
+@pytest.mark.slow
+def test_affinity_chart_per_stage_when_a_checkpoint_exists(tiny_bot, tmp_path, monkeypatch):
+    """A real (one-stage) SentenceTransformer checkpoint under $KGQA_HOME: the chart has base and that stage."""
+    pytest.importorskip("training.sbert.affinity")
+    from retrieval.encoders import load_encoder
+    from ui import models
+
+    monkeypatch.setenv("KGQA_HOME", str(tmp_path))
+    folder = models.checkpoint_folder(tiny_bot, "sbert-ft")
+    load_encoder("base").model.save(str(folder / "stages" / "epoch-1"))
+    assert affinity_status(tiny_bot) is None
+    fig = affinity_figure(tiny_bot, "person:phil-tippett")
+    legend = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    assert legend[0] == "base" and "epoch-1" in legend
+    assert "Stop-motion Animation" in {t.get_text() for t in fig.axes[0].get_yticklabels()}
