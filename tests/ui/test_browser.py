@@ -68,8 +68,8 @@ def test_person_view_opens_from_an_answer(page):
     picker.fill("")
     picker.press_sequentially("Phil Tipp", delay=20)
     page.get_by_role("option", name="Phil Tippett", exact=True).click()
-    profile.get_by_text("Creature Design").wait_for()
-    assert "animated" in profile.inner_text()
+    profile.get_by_role("heading", name="Phil Tippett").wait_for()
+    assert "Creature Design" in profile.inner_text() and "animated" in profile.inner_text()
 
 
 def test_evaluation_upload_runs_and_reports(page, tmp_path):
