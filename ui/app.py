@@ -210,7 +210,8 @@ def build_app(bot: Assistant, warmup: Warmup | None = None, settings: AppSetting
             with gr.Tab("Chat", id="chat"):
                 with gr.Row():
                     with gr.Column(scale=3):
-                        chatbot = gr.Chatbot(label="kgqa", height=560, elem_id="chat", buttons=["copy"])
+                        chatbot = gr.Chatbot(label="kgqa", show_label=False, height=560, elem_id="chat",
+                                             buttons=["copy"])
                         clar = gr.Radio(choices=[], label="Which one do you mean?", visible=False,
                                         elem_id="clarify")
                         with gr.Row():

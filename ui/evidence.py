@@ -29,8 +29,8 @@ class EvidenceSettings:
 
     max_answers: int = 3
     max_paths: int = 3
-    width: float = 7.5
-    height: float = 5.0
+    width: float = 6.0
+    height: float = 4.2
 
 
 def type_colour(node_type: str) -> str:
@@ -105,10 +105,10 @@ def draw_evidence(kg: KnowledgeGraph, answers: Sequence[RankedAnswer], title: st
     nx.draw_networkx_nodes(g, pos, ax=ax, node_color=colours, node_size=sizes, edgecolors=edgecolors, linewidths=2)
     nx.draw_networkx_edges(g, pos, ax=ax, arrows=True, arrowsize=14, edge_color="#666666", node_size=sizes,
                            connectionstyle="arc3,rad=0.08")
-    labels = {n: textwrap.fill(g.nodes[n]["label"], 18) for n in g}
-    nx.draw_networkx_labels(g, pos, labels, ax=ax, font_size=7)
+    labels = {n: textwrap.fill(g.nodes[n]["label"], 16) for n in g}
+    nx.draw_networkx_labels(g, pos, labels, ax=ax, font_size=8)
     edge_labels = {(u, v): d["relation"] for u, v, d in g.edges(data=True)}
-    nx.draw_networkx_edge_labels(g, pos, edge_labels, ax=ax, font_size=6, font_color="#333333",
+    nx.draw_networkx_edge_labels(g, pos, edge_labels, ax=ax, font_size=7, font_color="#333333",
                                  bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.8})
     types = sorted({g.nodes[n]["type"] for n in g})
     handles = [Line2D([], [], marker="o", linestyle="", markersize=8, markerfacecolor=type_colour(t),

@@ -18,10 +18,6 @@ def ask(page, question: str) -> None:
     page.locator("#ask").click()
 
 
-def last_reply(page):
-    return page.locator("#chat .message-row").last  # gradio renders each chat message as a row
-
-
 def test_question_shows_answer_cards_cited_paths_and_evidence_graph(page):
     ask(page, "a composer who scored space operas")
     path = page.get_by_text("John Williams —composed the music for→ Star Wars (1977) —has genre→ Space Opera")
@@ -33,7 +29,10 @@ def test_question_shows_answer_cards_cited_paths_and_evidence_graph(page):
     # the evidence graph of the first answer is drawn as an image
     page.locator("#evidence img").wait_for()
     assert "John Williams" in page.locator("#focus input").input_value()
-    page.wait_for_timeout(500)  # let the plot finish fading in before the README screenshot
+    # the README screenshot shows the reply from its first line (the chat scrolls to its end)
+    page.evaluate("() => { const rows = document.querySelectorAll('#chat .bot-row'); "
+                  "rows[rows.length - 1].scrollIntoView({block: 'start'}); }")
+    page.wait_for_timeout(800)  # let the plot finish fading in
     SCREENSHOT.parent.mkdir(exist_ok=True)
     page.screenshot(path=str(SCREENSHOT))
     assert SCREENSHOT.stat().st_size > 20_000
