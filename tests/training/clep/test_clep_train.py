@@ -114,6 +114,11 @@ def test_zero_shot_linking_finds_the_entity_of_its_own_text(trained):
     assert all(node_id in kg.nodes for node_id, _ in hits)
     assert hits[0][0] == "person:phil-tippett"
     assert link_mention(result.clep, "   ", k=3) == []
+    for space in ("graph", "text"):
+        assert link_mention(result.clep, "Phil Tippett: Stop-motion animator and visual effects artist.", 1,
+                            space)[0][0] == "person:phil-tippett"
+    with pytest.raises(ValueError, match="space"):
+        link_mention(result.clep, "Jaws", 1, space="names")
 
 
 def test_cli_trains_evaluates_and_saves(tiny_kg_session_dir, tmp_path, capsys, base_encoder):
