@@ -362,6 +362,10 @@ class Assistant:
                     score, parts = reranker.score(row)
                 scored.append((score, cand, row, parts))
             scored.sort(key=lambda t: (-t[0], t[1].prior_rank))
+            if any(c.reading == 0 or c.neighbourhood for c in candidates):
+                # the question was answered through the graph: candidates that only dense search
+                # proposed lent their similarity as a feature but are not answers themselves
+                scored = [t for t in scored if t[1].reading is not None or t[1].neighbourhood]
             for score, cand, row, parts in scored[:k]:
                 node = self.kg.nodes[cand.node_id]
                 paths = [render_path(self.kg, p) for p in cand.paths[:3]]
