@@ -76,7 +76,7 @@ def normalise(record: object) -> dict | None:
 def apply_updates(kg: KnowledgeGraph, records: list[dict], source: str = "<updates>") -> UpdateResult:
     """Validate every operation first, then apply them all; on any problem nothing is changed."""
     problems: list[Problem] = []
-    ids = set(kg.nodes)  # the ids as they will be when each operation runs
+    ids = {node_id: node.type for node_id, node in kg.nodes.items()}  # as they will be when each operation runs
     for rec in records:
         problems += _check(kg, ids, rec, source)
     if problems:
@@ -113,7 +113,7 @@ def apply_updates(kg: KnowledgeGraph, records: list[dict], source: str = "<updat
     return result
 
 
-def _check(kg: KnowledgeGraph, ids: set[str], rec: dict, source: str) -> list[Problem]:
+def _check(kg: KnowledgeGraph, ids: dict[str, str], rec: dict, source: str) -> list[Problem]:
     line = rec.get("_line")
     op = rec.get("op")
 
@@ -130,11 +130,11 @@ def _check(kg: KnowledgeGraph, ids: set[str], rec: dict, source: str) -> list[Pr
             return bad(f"add_node: {n['id']!r} already exists (use update_node to change it)")
         if op == "update_node" and n["id"] not in ids:
             return bad(f"update_node: {n['id']!r} is not in the KG")
-        ids.add(n["id"])
+        ids[n["id"]] = n["type"]
     elif op == "remove_node":
         if rec.get("id") not in ids:
             return bad(f"remove_node: {rec.get('id')!r} is not in the KG")
-        ids.discard(rec["id"])
+        del ids[rec["id"]]
     elif op in ("add_edge", "remove_edge"):
         e = rec.get("edge")
         if not isinstance(e, dict) or not all(isinstance(e.get(k), str) for k in ("source", "relation", "target")):
@@ -144,4 +144,9 @@ def _check(kg: KnowledgeGraph, ids: set[str], rec: dict, source: str) -> list[Pr
         missing = [x for x in (e["source"], e["target"]) if x not in ids]
         if op == "add_edge" and missing:
             return bad(f"add_edge: endpoint(s) {missing} are not in the KG")
+        spec = kg.schema.relations.get(e["relation"]) if op == "add_edge" else None
+        if spec is not None:
+            for end, want in ((e["source"], spec.source_type), (e["target"], spec.target_type)):
+                if want and ids[end] != want:
+                    return bad(f"add_edge: {e['relation']!r} expects a {want} at {end!r}, which is a {ids[end]}")
     return []

@@ -72,3 +72,14 @@ def test_cli_kg_add(tiny_kg_dir, tmp_path):
                           "--index-dir", str(tmp_path / "index"), "--json"], capture_output=True, text=True)
     assert out.returncode == 0, out.stderr
     assert json.loads(out.stdout)["re_embedded"] == 3
+
+
+def test_added_edges_must_fit_the_relation_schema(tiny_kg_dir):
+    kg = load_kg(tiny_kg_dir)
+    before = kg.num_edges
+    bad = [{"op": "add_edge", "edge": {"source": "genre:horror", "relation": "directed",
+                                       "target": "project:jaws-1975"}, "_line": 4}]
+    with pytest.raises(KGLoadError) as info:
+        apply_updates(kg, bad, "u.jsonl")
+    assert "u.jsonl:4" in str(info.value) and "expects a person" in str(info.value)
+    assert kg.num_edges == before  # nothing applied
