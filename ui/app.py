@@ -224,12 +224,13 @@ def build_app(bot: Assistant, warmup: Warmup | None = None, settings: AppSetting
                         found = encoders_now()
                         enc_filter = gr.CheckboxGroup(found, value=found, label="Encoders to search",
                                                       visible=len(found) > 1, elem_id="encoders")
-                        note = models.missing_models_note(bot) if bot.has_index else ""
-                        if note:
-                            gr.Markdown(f"<small>{note}</small>")
                         focus = gr.Dropdown(choices=[], label="Evidence graph for", elem_id="focus")
                         plot = gr.Plot(label="Evidence graph", elem_id="evidence", format="png")
                         to_person = gr.Button("Open person view", size="sm", elem_id="open-person")
+                        note = models.missing_models_note(bot) if bot.has_index else ""
+                        if note:
+                            with gr.Accordion("More encoders", open=False):
+                                gr.Markdown(note)
             with gr.Tab("Compare encoders", id="compare"):
                 with gr.Row():
                     cmp_box = gr.Textbox(label="Question or name", elem_id="compare-question", scale=4)

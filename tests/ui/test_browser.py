@@ -30,9 +30,11 @@ def test_question_shows_answer_cards_cited_paths_and_evidence_graph(page):
     page.locator("#evidence img").wait_for()
     assert "John Williams" in page.locator("#focus input").input_value()
     # the README screenshot shows the reply from its first line (the chat scrolls to its end)
-    page.evaluate("() => { const rows = document.querySelectorAll('#chat .bot-row'); "
-                  "rows[rows.length - 1].scrollIntoView({block: 'start'}); }")
-    page.wait_for_timeout(800)  # let the plot finish fading in
+    page.wait_for_timeout(1500)  # let the plot fade in and the chat finish its own scrolling first
+    for _ in range(2):
+        page.evaluate("() => { const rows = document.querySelectorAll('#chat .bot-row'); "
+                      "rows[rows.length - 1].scrollIntoView({block: 'start'}); }")
+        page.wait_for_timeout(400)
     SCREENSHOT.parent.mkdir(exist_ok=True)
     page.screenshot(path=str(SCREENSHOT))
     assert SCREENSHOT.stat().st_size > 20_000
