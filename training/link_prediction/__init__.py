@@ -1,7 +1,9 @@
-"""Link prediction for the reranker: the :class:`LinkPredictor` interface and KGE models trained with PyKEEN.
+"""Link prediction for the reranker: the :class:`LinkPredictor` interface and the models behind it.
 
-Inference (:class:`KGEPredictor`, :func:`load_link_predictor`) needs only torch and safetensors;
-training (:func:`train_kge`) imports PyKEEN when called.
+KGE models (DistMult, ComplEx, RotatE, TuckER) are trained with PyKEEN (:func:`train_kge`); the
+R-GCN encoder + DistMult decoder with PyG (:func:`training.link_prediction.gnn.train_gnn`, optionally
+CLEP-initialised). All export to :class:`KGEPredictor`, whose inference (:func:`load_link_predictor`)
+needs only torch and safetensors.
 """
 
 from training.link_prediction.base import CheckpointError, LinkPredictor, UnknownIdError, load_link_predictor

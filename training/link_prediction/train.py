@@ -34,7 +34,7 @@ class TrainSettings:
     """Everything that decides a training run.
 
     Attributes:
-        model: Registry name, ``"distmult"`` or ``"complex"``.
+        model: Registry name: ``"distmult"``, ``"complex"``, ``"rotate"`` or ``"tucker"``.
         embedding_dim: Embedding dimension (complex dimensions for ComplEx).
         epochs: Passes over the training ``(head, relation)`` pairs.
         max_steps: Stop after this many optimizer steps even within an epoch (``None``: no limit).
