@@ -3,10 +3,10 @@
 The triples factory is built from ``kg.iter_edges()`` (node ids, relation names) with every node of
 the KG in the entity map, so any node can be scored. Training is LCWA (1-vs-all: softmax over every
 entity) with reciprocal relations, so that ``(h, r, ?)`` and ``(?, r, t)`` are both trained as tail
-queries, and a fixed seed. On export each relation and its reciprocal are folded into one relation
-whose score is the mean of the two directions (exact for DistMult and ComplEx), so the saved
-predictor has one embedding per relation and the plain DistMult/ComplEx score. Evaluation runs on
-that exported predictor.
+queries, and a fixed seed. On export DistMult and ComplEx fold each relation and its reciprocal into
+one relation whose score is the mean of the two directions (exact for them), so the saved predictor
+has one embedding per relation and the plain DistMult/ComplEx score; RotatE and TuckER keep both
+rows and rank heads through the reciprocal relation. Evaluation runs on that exported predictor.
 """
 
 from __future__ import annotations
