@@ -23,7 +23,7 @@ def _bars() -> list[tuple[str, int, int]]:
 
 @dataclass
 class Warmup:
-    """Builds the index if it is missing and loads the question parser, in a daemon thread.
+    """Builds the index if it is missing or stale and loads the question parser, in a daemon thread.
 
     The UI polls :meth:`status` and answers "still preparing" instead of blocking or failing meanwhile.
     """
@@ -40,9 +40,11 @@ class Warmup:
 
     def _run(self) -> None:
         try:
-            if not self.bot.has_index:
-                self.phase = f"building the vector index of {self.bot.kg.num_nodes:,} nodes"
-                self.bot.build_index(progress=True)
+            # always through build_index: a no-op check when the index matches the KG, a (re)build when it is
+            # missing or the KG changed since it was built
+            verb = "checking" if self.bot.has_index else "building"
+            self.phase = f"{verb} the vector index of {self.bot.kg.num_nodes:,} nodes"
+            self.bot.build_index(progress=True)
             self.phase = "preparing the question parser (fit once per KG, then cached)"
             _ = self.bot.parser
             self.phase = "ready"
