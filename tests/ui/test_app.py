@@ -61,3 +61,23 @@ def test_auth_must_be_user_colon_password():
 
     with pytest.raises(ValueError, match="user:password"):
         launch(None, auth="justaname")
+
+
+@pytest.mark.slow
+def test_chat_says_it_is_preparing_until_the_warmup_is_done(tiny_bot):
+    from gradio_client import Client
+
+    from ui.app import build_app, launch
+    from ui.startup import Warmup
+
+    warmup = Warmup(tiny_bot)  # not started: the state of a server whose index is still being built
+    warmup.phase = "building the vector index of 16 nodes"
+    demo = build_app(tiny_bot, warmup)
+    _, url, _ = launch(demo, port=free_port(), prevent_thread_lock=True, quiet=True)
+    try:
+        reply = Client(url, verbose=False).predict("who directed Jaws?", api_name="/chat")
+        assert reply.startswith("⏳ building the vector index of 16 nodes…") and "try again" in reply
+        warmup.phase = "ready"
+        assert "Steven Spielberg" in Client(url, verbose=False).predict("who directed Jaws?", api_name="/chat")
+    finally:
+        demo.close()

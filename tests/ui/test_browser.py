@@ -110,3 +110,17 @@ def test_bad_upload_is_refused_with_a_readable_message(page, tmp_path):
     summary.get_by_text("Cannot read broken.jsonl", exact=False).first.wait_for()
     assert "line 2" in summary.inner_text()
     assert "Traceback" not in page.content()
+
+
+def test_compare_view_lists_each_encoder_side_by_side(page):
+    page.get_by_role("tab", name="Compare encoders").click()
+    page.locator("#compare-question textarea").fill("George Lucas")
+    page.locator("#compare-run").click()
+    table = page.locator("#compare-out table")
+    table.wait_for()
+    header = table.locator("th").all_inner_texts()
+    assert header[0] == "rank" and header[1] == "base"
+    assert "The People vs. George Lucas" in table.inner_text()
+    out = page.locator("#compare-out").inner_text()
+    if len(header) == 2:  # only the base encoder is indexed: the page says how to add the others
+        assert "kgqa index --encoder sbert-ft" in out or "kgqa train sbert" in out
