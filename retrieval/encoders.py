@@ -83,11 +83,16 @@ class SentenceEncoder:
                                      f"retrain it or pass another --checkpoint): {exc}") from exc
         self.model.max_seq_length = min(self.max_seq_length, self.model.max_seq_length or self.max_seq_length)
         self.dim = int(self.model.get_embedding_dimension())
+        # A checkpoint retrained in place keeps its path: the weights file's size and time tell the index
+        # that its vectors are stale (the packaged base model keeps the plain id, so existing indexes stay valid).
+        weights = self.path / "model.safetensors"
+        self._weights_stamp = "" if self.name == "base" or not weights.exists() else \
+            f":{weights.stat().st_size}:{weights.stat().st_mtime_ns}"
 
     @property
     def model_id(self) -> str:
         """Identifies the weights, so an index knows when it must be rebuilt."""
-        return f"{self.name}:{self.path}:{self.model.max_seq_length}"
+        return f"{self.name}:{self.path}:{self.model.max_seq_length}{self._weights_stamp}"
 
     @property
     def checkpoint(self) -> str | None:

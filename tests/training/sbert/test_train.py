@@ -72,3 +72,19 @@ def test_interrupted_run_leaves_the_previous_checkpoint(tiny_kg, tmp_path, monke
         train_sbert(tiny_kg, out, settings, progress=False)
     assert (out / "model.safetensors").read_text() == "the previous run's weights"
     assert f"{out} was left as it was" in capsys.readouterr().out
+
+
+def test_retrained_checkpoint_changes_the_model_id(tiny_run, tmp_path):
+    """An index must re-embed when `kgqa train sbert` rewrites the same folder."""
+    import os
+    import shutil
+
+    from retrieval.encoders import SentenceEncoder
+
+    out, _ = tiny_run
+    copy = tmp_path / "sbert-ft"
+    shutil.copytree(out, copy)
+    before = SentenceEncoder("sbert-ft", copy).model_id
+    weights = copy / "model.safetensors"
+    os.utime(weights, ns=(weights.stat().st_atime_ns, weights.stat().st_mtime_ns + 1_000_000_000))
+    assert SentenceEncoder("sbert-ft", copy).model_id != before
