@@ -178,8 +178,10 @@ def train_sbert(kg: KnowledgeGraph, output: str | Path, settings: SBertSettings 
     s = settings or SBertSettings()
     output = Path(output)
     partial = output.with_name(output.name + ".partial")
-    if partial.exists():
-        shutil.rmtree(partial)  # an earlier interrupted run; its stages were never the live checkpoint
+    if partial.exists():  # an earlier interrupted run; its stages were never the live checkpoint
+        if progress:
+            print(f"removing {partial} (left by an interrupted run)")
+        shutil.rmtree(partial)
     partial.mkdir(parents=True)
     times: dict[str, float] = {}
     t0 = time.perf_counter()

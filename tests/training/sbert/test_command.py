@@ -16,3 +16,13 @@ def test_cli_parses_sbert():
 def test_cli_rejects_bad_values(capsys):
     assert main(["train", "sbert", "--batch-size", "1"]) == 2
     assert "--batch-size" in capsys.readouterr().err
+
+
+def test_cli_cuda_without_a_gpu_is_a_clear_error(capsys):
+    import pytest
+    import torch
+
+    if torch.cuda.is_available():
+        pytest.skip("a CUDA device is present: the run would start")
+    assert main(["train", "sbert", "--device", "cuda"]) == 2
+    assert "no CUDA device" in capsys.readouterr().err
