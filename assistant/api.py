@@ -25,6 +25,7 @@ from retrieval.encoders import EncoderUnavailable, SentenceEncoder, load_encoder
 from retrieval.index import Index, RemoteIndex
 from retrieval.indexer import IndexReport, build_index, update_index
 from retrieval.rerank import Candidate, FeatureExtractor, GraphSignals, Reranker, default_reranker_path
+from retrieval.rerank.features import DESCRIPTIVE_WORDS
 from retrieval.search import DenseHit, DenseSearcher
 
 UPDATES = "updates.jsonl"
@@ -68,6 +69,8 @@ class Assistant:
     reranker: Reranker | None = field(default=None, repr=False)
     #: folder of a link predictor for the LP feature, or "auto" (first of LINK_PREDICTORS trained on this KG)
     link_predictor: str | Path | None = "auto"
+    #: folder name of the link predictor the LP feature uses ("lp-distmult"), once loaded
+    link_predictor_used: str | None = field(default=None, repr=False)
 
     @classmethod
     def from_path(
@@ -208,12 +211,17 @@ class Assistant:
             return None
         from training.common import checkpoint_dir
 
+        names = list(LINK_PREDICTORS)
+        fitted_with = (self.reranker.report.get("link_predictor") if self.reranker else None) or None
+        if isinstance(fitted_with, str) and fitted_with in names:  # the one the reranker's weights were fit with
+            names.insert(0, names.pop(names.index(fitted_with)))
         folders = ([Path(self.link_predictor)] if self.link_predictor != "auto"
-                   else [checkpoint_dir(self.kg.name, name) for name in LINK_PREDICTORS])
+                   else [checkpoint_dir(self.kg.name, name) for name in names])
         for folder in folders:
             if (folder / "config.json").exists():
                 from training.link_prediction import load_link_predictor
 
+                self.link_predictor_used = folder.name
                 return load_link_predictor(folder).score
         if self.link_predictor != "auto":
             raise EncoderUnavailable(f"no link predictor at {self.link_predictor}; run `kgqa train lp`")
@@ -283,7 +291,7 @@ class Assistant:
         """Candidate answers with provenance: graph traversal from the anchors along the parsed path
         (main reading, runner-up readings, or a bare entity's neighbourhood) united with dense search
         of the target type in every encoder's collections; plus notes on relaxed constraints."""
-        descriptive = len(query.free_text.split()) >= 5  # a plot or a profile, not a name
+        descriptive = len(query.free_text.split()) >= DESCRIPTIVE_WORDS  # a plot or a profile, not a name
         main_bare = bool(query.anchors) and not query.anchors[0].path
         by_id: dict[str, Candidate] = {}
 
@@ -304,7 +312,7 @@ class Assistant:
             if not found and not descriptive:
                 for item in self._neighbourhood(query)[:MAX_GRAPH_CANDIDATES]:
                     add(item.node_id, paths=item.paths[:3], path_count=item.path_count, neighbourhood=True)
-            if found and query.path_confidence < 0.9:
+            if by_id and query.path_confidence < 0.9:  # the parser was unsure: its runner-up readings too
                 for rank, alt in enumerate(query.alternatives, 1):
                     for item in execute(self.kg, alt)[0][:MAX_GRAPH_CANDIDATES // 2]:
                         if item.node_id not in by_id:

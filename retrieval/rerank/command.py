@@ -37,6 +37,7 @@ def run(args: argparse.Namespace) -> int:
 
     progress = not args.quiet
     bot = Assistant.from_path(args.kg, progress=progress)
+    bot.reranker = None  # candidates and features only; the LP feature uses the best trained predictor
     items = load_questions(args.questions or Path(args.kg) / "questions.jsonl")
     train_items = [i for i in items if i.extra.get("split", "train") == "train"]
     test_items = [i for i in items if i.extra.get("split") == "test"]
@@ -53,7 +54,7 @@ def run(args: argparse.Namespace) -> int:
     c, cv = (args.c, {}) if args.c is not None else select_c(train, seed=args.seed)
     reranker = fit(train, c=c, seed=args.seed)
     report = {"train_sets": sets, "pairs": reranker.report["pairs"], "C": c, "cv_mrr": cv,
-              "link_predictor": bot.features.link_scorer is not None, "held_out": {}}
+              "link_predictor": bot.link_predictor_used if bot.features.link_scorer else None, "held_out": {}}
     for name, questions in held.items():
         report["held_out"][name] = {"generator order": evaluate(None, questions), "reranked": evaluate(reranker,
                                                                                                         questions)}

@@ -37,6 +37,7 @@ FEATURES: tuple[str, ...] = (
     "log_degree",  # log(1 + number of edges): credit counts
     *ENCODER_FEATURES.values(),
     "dense_max",  # best similarity over the encoders
+    "dense_descriptive",  # best similarity when the question is a description (a plot, a profile), not a name
     "semantic_only",  # no KG path: only similar in meaning
     "lp",  # link-prediction score of (entity, relation, candidate), standardised over the candidates
     "lp_known",  # 1 when a link predictor scored the candidate
@@ -45,6 +46,8 @@ FEATURES: tuple[str, ...] = (
 
 QUALITY_WORDS = re.compile(r"\b(good|great|best|famous|popular|top|acclaimed|renowned|notable|well[- ]known)\b",
                            re.IGNORECASE)
+
+DESCRIPTIVE_WORDS = 5  # free text this long is a description to match in meaning, not a name
 
 #: (head ids, relations, tail ids) -> scores; a :class:`LinkPredictor`'s ``score`` fits
 LinkScorer = Callable[[list[str], list[str], list[str]], np.ndarray]
@@ -71,6 +74,7 @@ class FeatureExtractor:
         asked = bool(QUALITY_WORDS.search(query.text)) or any(
             q in ("good", "best", "famous", "popular") for q in query.qualifiers)
         lp = self._link_scores(query, candidates)
+        descriptive = len(query.free_text.split()) >= DESCRIPTIVE_WORDS
         around = self.signals.anchor_neighbourhood(anchors)
         rows = []
         for c in candidates:
@@ -101,6 +105,7 @@ class FeatureExtractor:
             for name, feature in ENCODER_FEATURES.items():
                 f[feature] = c.dense.get(name, 0.0)
             f["dense_max"] = max(c.dense.values(), default=0.0)
+            f["dense_descriptive"] = f["dense_max"] if descriptive else 0.0
             rows.append(f)
         return rows
 
