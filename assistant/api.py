@@ -36,6 +36,10 @@ EXPLAIN_HOPS = 3  # longest path cited for a candidate that only dense search fo
 LINK_PREDICTORS = ("lp-tucker", "lp-rotate", "lp-complex", "lp-distmult")
 
 
+def _path_key(path: SupportPath) -> tuple:
+    return path.anchor, tuple((id(h.edge), h.inverse) for h in path.hops)
+
+
 def open_index(kg_path: str | Path, index_dir: str | Path | None = None,
                chroma_url: str | None = None) -> Index | RemoteIndex:
     """The index of a KG: a versioned local folder, or collections on a Chroma server."""
@@ -315,8 +319,13 @@ class Assistant:
             if by_id and query.path_confidence < 0.9:  # the parser was unsure: its runner-up readings too
                 for rank, alt in enumerate(query.alternatives, 1):
                     for item in execute(self.kg, alt)[0][:MAX_GRAPH_CANDIDATES // 2]:
-                        if item.node_id not in by_id:
+                        known = by_id.get(item.node_id)
+                        if known is None:
                             add(item.node_id, paths=item.paths[:3], path_count=item.path_count, reading=rank)
+                        elif known.reading is None:  # a neighbour that a runner-up reading also reaches
+                            known.reading = rank
+                            seen = {_path_key(p) for p in known.paths}
+                            known.paths = ([p for p in item.paths[:1] if _path_key(p) not in seen] + known.paths)[:3]
         if self.has_index and self.mode != "traversal":
             self._dense_candidates(query, descriptive, by_id, add, encoders)
         found = list(by_id.values())
