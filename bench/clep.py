@@ -41,7 +41,7 @@ RECIPES: dict[str, dict] = {
 PAPER = {"fb15k237": (198, 0.222, 0.137, None, 0.396)}
 
 
-def run(dataset: str, overrides: dict, save: bool, progress: bool) -> dict:
+def run(dataset: str, overrides: dict, save: bool, progress: bool, output: Path | None = None) -> dict:
     import torch
 
     from assistant.kg import load_kg
@@ -54,7 +54,7 @@ def run(dataset: str, overrides: dict, save: bool, progress: bool) -> dict:
     saved = None
     if save:
         result.clep.config["kg"]["path"] = str(DATASETS[dataset].resolve())
-        saved = str(result.clep.save(checkpoint_dir(kg.name, "clep")))
+        saved = str(result.clep.save(output or checkpoint_dir(kg.name, "clep")))
     return {"dataset": dataset, "date": time.strftime("%Y-%m-%d"), "settings": settings.to_dict(),
             "steps": result.steps, "epochs_run": result.epochs_run, "train_s": round(result.train_seconds, 1),
             "embed_s": round(result.embed_seconds, 1), "eval_s": round(result.eval_seconds, 1),
@@ -63,13 +63,17 @@ def run(dataset: str, overrides: dict, save: bool, progress: bool) -> dict:
                         f"{torch.__version__}, {platform.machine()}"}
 
 
-def load_records(path: Path) -> dict[str, dict]:
-    latest: dict[str, dict] = {}
+def variant(rec: dict) -> str:
+    return "CLEP + head text, ours" if rec["settings"].get("head_text") else "CLEP, ours"
+
+
+def load_records(path: Path) -> dict[tuple[str, str], dict]:
+    latest: dict[tuple[str, str], dict] = {}
     if path.exists():
         for line in path.read_text(encoding="utf-8").splitlines():
             if line.strip():
                 rec = json.loads(line)
-                latest[rec["dataset"]] = rec
+                latest[(rec["dataset"], variant(rec))] = rec
     return latest
 
 
@@ -77,17 +81,17 @@ def fmt(x, spec: str) -> str:
     return "–" if x is None else format(x, spec)
 
 
-def print_table(records: dict[str, dict]) -> None:
+def print_table(records: dict[tuple[str, str], dict]) -> None:
     print("\n| run | dataset | MR | MRR | H@1 | H@3 | H@10 | epochs | batch | train s | hardware |")
     print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|")
     for dataset in DATASETS:
-        r = records.get(dataset)
-        if r and r.get("metrics"):
+        runs = [r for (d, _), r in sorted(records.items()) if d == dataset and r.get("metrics")]
+        for r in runs:
             m, s = r["metrics"], r["settings"]
-            print(f"| CLEP, ours | {dataset} | {fmt(m['mr'], '.0f')} | {fmt(m['mrr'], '.3f')} | "
+            print(f"| {variant(r)} | {dataset} | {fmt(m['mr'], '.0f')} | {fmt(m['mrr'], '.3f')} | "
                   f"{fmt(m['hits@1'], '.3f')} | {fmt(m['hits@3'], '.3f')} | {fmt(m['hits@10'], '.3f')} | "
                   f"{r['epochs_run']:.0f} | {s['batch_size']} | {r['train_s']:.0f} | {r['hardware']} |")
-        else:
+        if not runs:
             print(f"| CLEP, ours | {dataset} | not run yet (`python bench/clep.py --datasets {dataset}`) "
                   "| | | | | | | | |")
         paper = PAPER.get(dataset)
@@ -108,6 +112,10 @@ def main() -> int:
     parser.add_argument("--learning-rate", type=float, default=None)
     parser.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")
     parser.add_argument("--valid-every", type=int, default=0, help="log validation MRR every N epochs")
+    parser.add_argument("--head-text", action="store_true",
+                        help="text-enhanced graph tower (adds the head's mapped description to its state)")
+    parser.add_argument("--output", type=Path, default=None,
+                        help="checkpoint folder (default: $KGQA_HOME/checkpoints/<kg>/clep); one dataset only")
     parser.add_argument("--no-save", action="store_true", help="do not write checkpoints")
     parser.add_argument("--records", type=Path, default=RECORDS)
     parser.add_argument("--table-only", action="store_true")
@@ -117,13 +125,14 @@ def main() -> int:
     if not args.table_only:
         overrides = {k: v for k, v in {"epochs": args.epochs, "max_steps": args.max_steps,
                                        "batch_size": args.batch_size, "learning_rate": args.learning_rate,
-                                       "device": args.device, "valid_every": args.valid_every}.items()
+                                       "device": args.device, "valid_every": args.valid_every,
+                                       "head_text": args.head_text or None}.items()
                      if v is not None}
         for dataset in args.datasets:
             if not DATASETS[dataset].exists():
                 print(f"skipping {dataset}: no data at {DATASETS[dataset]}", file=sys.stderr)
                 continue
-            record = run(dataset, overrides, not args.no_save, not args.quiet)
+            record = run(dataset, overrides, not args.no_save, not args.quiet, args.output)
             args.records.parent.mkdir(parents=True, exist_ok=True)
             with args.records.open("a", encoding="utf-8") as fh:
                 fh.write(json.dumps(record) + "\n")

@@ -102,9 +102,14 @@ class Clep:
         return self.model.config.output_dim
 
     # ---- the API other parts use -------------------------------------------------------
+    @torch.no_grad()
     def entity_embeddings(self) -> Tensor:
-        """The raw learnable entity table ``(num_entities, embedding_dim)``, rows in ``entity_ids`` order."""
-        return self.model.entity.weight.detach().clone()
+        """The learnable entity table ``(num_entities, embedding_dim)``, rows in ``entity_ids`` order (for a
+        text-enhanced graph tower, plus the mapped text of each entity: the table alone is only a residual)."""
+        table = self.model.entity.weight.detach().clone()
+        if self.model.head_text is not None:
+            table += self.model.head_text(self.model.entity_text)
+        return table
 
     def _rows(self, index: dict[str, int], ids: Sequence[str], what: str) -> Tensor:
         try:

@@ -35,6 +35,8 @@ class ClepConfig:
         graph_layer: ``"none"`` or ``"rgcn"`` (one full-batch R-GCN layer over the training graph).
         num_bases: Basis matrices of the R-GCN layer.
         init_temperature: Initial ``1 / e^τ``.
+        head_text: Add a linear map of the head entity's frozen text embedding to its graph state (a
+            text-enhanced graph tower; the table is then a residual on top of what the text says).
     """
 
     num_entities: int
@@ -47,6 +49,7 @@ class ClepConfig:
     graph_layer: str = "none"
     num_bases: int = 8
     init_temperature: float = 0.07
+    head_text: bool = False
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -77,6 +80,11 @@ class ClepModel(nn.Module):
         self.graph_proj = _mlp(3 * config.embedding_dim, config.hidden_dim, config.output_dim, config.dropout)
         self.text_proj = _mlp(config.text_dim, config.hidden_dim, config.output_dim, config.dropout)
         self.logit_scale = nn.Parameter(torch.tensor(math.log(1.0 / config.init_temperature)))
+        self.head_text = None
+        if config.head_text:
+            self.head_text = nn.Linear(config.text_dim, config.embedding_dim, bias=False)
+            # each entity's frozen text embedding; saved with the weights so inference needs no encoder
+            self.register_buffer("entity_text", torch.zeros(config.num_entities, config.text_dim))
         # the training graph for the R-GCN layer; set with set_graph (not a parameter, not saved)
         self.edge_index: Tensor | None = None
         self.edge_type: Tensor | None = None
@@ -88,16 +96,24 @@ class ClepModel(nn.Module):
 
     def entity_states(self) -> Tensor:
         """Entity vectors fed to the graph MLP: the table, refined by the R-GCN layer when there is one."""
+        table = self.entity.weight
+        if self.head_text is not None:
+            table = table + self.head_text(self.entity_text)
         if self.rgcn is None:
-            return self.entity.weight
+            return table
         if self.edge_index is None:
             raise RuntimeError("the R-GCN layer needs the training graph: call set_graph first")
-        return self.entity.weight + self.rgcn(self.entity.weight, self.edge_index, self.edge_type)
+        return table + self.rgcn(table, self.edge_index, self.edge_type)
 
     def graph(self, heads: Tensor, relations: Tensor, states: Tensor | None = None) -> Tensor:
         """Normalised g(h, r) for index tensors ``heads`` and ``relations``."""
-        table = self.entity_states() if states is None else states
-        e, r = table[heads], self.relation(relations)
+        if states is None and self.rgcn is None:  # only the batch's rows: no full-table pass per step
+            e = self.entity(heads)
+            if self.head_text is not None:
+                e = e + self.head_text(self.entity_text[heads])
+        else:
+            e = (self.entity_states() if states is None else states)[heads]
+        r = self.relation(relations)
         return F.normalize(self.graph_proj(torch.cat([e, r, e * r], dim=-1)), dim=-1)
 
     def text(self, features: Tensor) -> Tensor:

@@ -45,6 +45,7 @@ class ClepSettings:
         evaluate_test: Rank the test split after training.
         cache_dir: Where frozen text embeddings are cached (``None``: ``$KGQA_HOME/cache/clep``).
         text_encoder: Name of the frozen sentence encoder (``retrieval.encoders``).
+        head_text: Text-enhanced graph tower (see :class:`~training.clep.model.ClepConfig`).
     """
 
     epochs: int = 20
@@ -68,6 +69,7 @@ class ClepSettings:
     evaluate_test: bool = True
     cache_dir: Path | None = None
     text_encoder: str = "base"
+    head_text: bool = False
 
     def validate(self) -> None:
         """Raise ``ValueError`` on a setting that cannot work."""
@@ -145,7 +147,8 @@ class KnownTriples:
 def build_model(data: ClepData, text_dim: int, settings: ClepSettings) -> ClepModel:
     config = ClepConfig(num_entities=data.num_entities, num_relations=data.num_relations, text_dim=text_dim,
                         embedding_dim=settings.embedding_dim, hidden_dim=settings.hidden_dim,
-                        output_dim=settings.output_dim, dropout=settings.dropout, graph_layer=settings.graph_layer)
+                        output_dim=settings.output_dim, dropout=settings.dropout, graph_layer=settings.graph_layer,
+                        head_text=settings.head_text)
     return ClepModel(config)
 
 
@@ -174,6 +177,8 @@ class Trainer:
         self.text_ids = torch.as_tensor(data.text_ids, device=device)
         self.train = torch.as_tensor(data.train, device=device)
         self.model = build_model(data, self.features.shape[1], settings).to(device)
+        if settings.head_text:
+            self.model.entity_text.copy_(self.features[self.text_ids])
         if settings.graph_layer == "rgcn":
             self.model.set_graph(self.train)
         self.known = KnownTriples(self.train, data.num_entities, data.num_relations) if settings.mask_known else None

@@ -98,3 +98,15 @@ def test_rgcn_graph_layer_refines_entity_states():
     loss = contrastive_loss(g, model.text(torch.randn(2, 4)), model.scale(), torch.arange(2))
     loss.backward()
     assert torch.isfinite(loss) and model.rgcn.weight.grad is not None
+
+
+def test_text_enhanced_graph_tower_uses_the_head_text():
+    torch.manual_seed(0)
+    model = ClepModel(ClepConfig(num_entities=3, num_relations=2, text_dim=4, embedding_dim=8, hidden_dim=8,
+                                 output_dim=4, head_text=True, dropout=0.0)).eval()
+    heads, rels = torch.tensor([0, 1]), torch.tensor([0, 1])
+    before = model.graph(heads, rels)
+    model.entity_text.copy_(torch.randn(3, 4))
+    after = model.graph(heads, rels)
+    assert not torch.allclose(before, after)
+    assert torch.allclose(after, model.graph(heads, rels, model.entity_states()), atol=1e-6)
