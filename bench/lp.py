@@ -125,11 +125,12 @@ def fmt(x, spec: str) -> str:
 
 
 def print_table(records: dict[tuple[str, str], dict], clep: dict | None) -> None:
-    print("\n| model | dataset | MR | MRR | H@1 | H@3 | H@10 | epochs | train s | hardware |")
+    print("\n| model | dataset | MR | MRR | H@1 | H@3 | H@10 | epochs begun (steps) | train s | hardware |")
     print("|---|---|---:|---:|---:|---:|---:|---:|---:|---|")
     for (model, dataset), r in sorted(records.items(), key=lambda kv: (kv[0][1], kv[0][0])):
         print(f"| {model} | {dataset} | {fmt(r['mr'], '.0f')} | {fmt(r['mrr'], '.3f')} | {fmt(r['hits@1'], '.3f')} "
-              f"| {fmt(r['hits@3'], '.3f')} | {fmt(r['hits@10'], '.3f')} | {r['epochs_run']} | {r['train_s']:.0f} "
+              f"| {fmt(r['hits@3'], '.3f')} | {fmt(r['hits@10'], '.3f')} | {r['epochs_run']} ({r.get('steps')}) "
+              f"| {r['train_s']:.0f} "
               f"| {r['hardware']} |")
     if clep:
         print(f"| clep (from {clep['source']}) | fb15k237 | {fmt(clep.get('mr'), '.0f')} | {fmt(clep['mrr'], '.3f')} "
