@@ -26,7 +26,7 @@ def cmd_train_clep(args: argparse.Namespace) -> int:
                             learning_rate=args.learning_rate, embedding_dim=args.embedding_dim,
                             output_dim=args.output_dim, graph_layer=args.graph_layer, seed=args.seed,
                             device=args.device, holdout=args.holdout, valid_every=args.valid_every,
-                            cache_dir=args.cache_dir)
+                            cache_dir=args.cache_dir, head_text=args.head_text)
     try:
         settings.validate()
     except ValueError as exc:
@@ -76,6 +76,8 @@ def register(train_subparsers) -> None:
     p.add_argument("--output-dim", type=int, default=256, help="width of the shared text-graph space")
     p.add_argument("--graph-layer", choices=["none", "rgcn"], default="none",
                    help="one full-batch R-GCN layer over the training graph (slow on large KGs on CPU)")
+    p.add_argument("--head-text", action="store_true",
+                   help="text-enhanced graph tower: add the head's mapped description to its entity state")
     p.add_argument("--holdout", type=float, default=0.1,
                    help="test fraction for KGs without their own split (benchmarks use theirs)")
     p.add_argument("--valid-every", type=int, default=0, help="rank a validation sample every N epochs")
