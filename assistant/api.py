@@ -69,6 +69,7 @@ class Assistant:
     _pending: list[threading.Thread] = field(default_factory=list, repr=False)
     _refresh_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _features: FeatureExtractor | None = field(default=None, repr=False)
+    _linker: object | None = field(default=None, repr=False)  # CLEP mention linker; False when there is none
     #: the fitted reranker; ``None`` ranks candidates in the generators' order (ablations, refits)
     reranker: Reranker | None = field(default=None, repr=False)
     #: folder of a link predictor for the LP feature, or "auto" (first of LINK_PREDICTORS trained on this KG)
@@ -258,11 +259,35 @@ class Assistant:
 
     def _make_parser(self, classifier: RelationPathClassifier) -> QuestionParser:
         def dense_lookup(text: str) -> list[tuple[str, float]]:
-            if not self.has_index:
-                return []
-            return [(h.node_id, h.score) for h in self.search(text, None, 3)]
+            """Nearest nodes to a mention: the vector index, plus CLEP's zero-shot linking when a CLEP
+            model was trained on this KG (the parser still checks that the spelling resembles)."""
+            hits = [(h.node_id, h.score) for h in self.search(text, None, 3)] if self.has_index else []
+            linker = self._mention_linker()
+            if linker is not None:
+                hits += [(n, s) for n, s in linker(text, 3) if n in self.kg.nodes]
+            best: dict[str, float] = {}
+            for node_id, score in hits:
+                best[node_id] = max(score, best.get(node_id, -1.0))
+            return sorted(best.items(), key=lambda kv: -kv[1])
 
         return QuestionParser(self.kg, classifier, dense_lookup=dense_lookup)
+
+    def _mention_linker(self):
+        """CLEP's mention linker for this KG (``$KGQA_HOME/checkpoints/<kg>/clep``), loaded once, or ``None``."""
+        if self._linker is None:
+            from training.common import checkpoint_dir
+
+            self._linker = False
+            folder = checkpoint_dir(self.kg.name, "clep")
+            if (folder / "config.json").exists():
+                try:
+                    from training.clep import load_clep
+                    from training.clep.linking import MentionLinker
+
+                    self._linker = MentionLinker(load_clep(folder))
+                except (OSError, ValueError, KeyError) as exc:  # a broken checkpoint must not stop answering
+                    print(f"warning: CLEP linking disabled, cannot load {folder}: {exc}", file=sys.stderr)
+        return self._linker or None
 
     def parse(self, question: str) -> Query:
         return self.parser.parse(question)
