@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,9 @@ import pytest
 for _key, _value in {"HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "GRADIO_ANALYTICS_ENABLED": "False",
                      "ANONYMIZED_TELEMETRY": "False", "TOKENIZERS_PARALLELISM": "false"}.items():
     os.environ.setdefault(_key, _value)
+# Tests never read or write the user's indexes and checkpoints (~/.cache/kgqa): a run on a developer's
+# machine behaves as on a fresh CI machine, where no model has been trained.
+os.environ["KGQA_HOME"] = os.environ.get("KGQA_TEST_HOME") or tempfile.mkdtemp(prefix="kgqa-test-home-")
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = (REPO.parent / "shared" / "data").resolve()
