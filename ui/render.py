@@ -42,7 +42,11 @@ def one_line(text: str, limit: int) -> str:
 def _contributions(item: RankedAnswer, limit: int) -> str:
     # the ranker may add `contributions` (feature -> score share); older answers do not have it
     contrib = getattr(item, "contributions", None) or {}
-    top = sorted(contrib.items(), key=lambda kv: -abs(kv[1]))[:limit]
+    features = getattr(item, "features", None) or {}
+    # contributions are relative to an average candidate; a feature this answer lacks (value 0)
+    # only says what it is not, so the card lists the evidence it has
+    present = {k: v for k, v in contrib.items() if features.get(k, 1.0) != 0}
+    top = sorted(present.items(), key=lambda kv: -abs(kv[1]))[:limit]
     return ", ".join(f"{name} {value:+.2f}" for name, value in top)
 
 
