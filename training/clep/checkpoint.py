@@ -7,7 +7,6 @@ training settings, metrics), ``entities.json`` (ids in row order) and ``relation
 
 from __future__ import annotations
 
-import hashlib
 import json
 import shutil
 import tempfile
@@ -19,6 +18,7 @@ import torch
 from torch import Tensor
 
 from training.clep.model import ClepConfig, ClepModel
+from training.common import file_sha256
 from training.link_prediction.base import UnknownIdError
 
 FORMAT = "kgqa-clep"
@@ -31,14 +31,6 @@ RELATIONS_FILE = "relations.json"
 
 class ClepCheckpointError(ValueError):
     """A CLEP checkpoint folder is missing, incomplete or corrupt."""
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 @torch.no_grad()
@@ -176,7 +168,7 @@ class Clep:
                             "node_vectors": self.node_vectors.cpu().contiguous()})
             save_file(tensors, str(staged / WEIGHTS_FILE), metadata={"format": FORMAT})
             config = {**self.config, "format": FORMAT, "version": VERSION, "model": self.model.config.to_dict(),
-                      "sha256": _sha256(staged / WEIGHTS_FILE)}
+                      "sha256": file_sha256(staged / WEIGHTS_FILE)}
             (staged / CONFIG_FILE).write_text(json.dumps(config, indent=2, ensure_ascii=False) + "\n", "utf-8")
             (staged / ENTITIES_FILE).write_text(json.dumps(self.entity_ids, ensure_ascii=False), "utf-8")
             (staged / RELATIONS_FILE).write_text(json.dumps(self.relation_ids, ensure_ascii=False), "utf-8")
@@ -222,7 +214,7 @@ def load_clep(path: str | Path, device: str | None = "cpu") -> Clep:
         raise ClepCheckpointError(f"cannot read the CLEP checkpoint in {folder}: {exc}") from exc
     if config.get("format") != FORMAT:
         raise ClepCheckpointError(f"{folder / CONFIG_FILE} is not a CLEP config (format {config.get('format')!r})")
-    if config.get("sha256") and _sha256(folder / WEIGHTS_FILE) != config["sha256"]:
+    if config.get("sha256") and file_sha256(folder / WEIGHTS_FILE) != config["sha256"]:
         raise ClepCheckpointError(f"{folder / WEIGHTS_FILE} does not match its recorded hash (corrupt or "
                                   "partly written); retrain with `kgqa train clep`")
     try:

@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from training.common import check_replaceable
 from training.eges.data import ItemGraph
 from training.eges.model import EGES, EgesSettings
 
@@ -64,10 +65,7 @@ class EgesModel:
         from safetensors.torch import save_file
 
         folder = Path(directory)
-        if (folder / CONFIG_FILE).is_file() and FORMAT not in (folder / CONFIG_FILE).read_text(encoding="utf-8"):
-            raise ValueError(f"refusing to replace {folder}: it is not an EGES checkpoint")
-        if folder.exists() and not (folder / CONFIG_FILE).is_file() and any(folder.iterdir()):
-            raise ValueError(f"refusing to write into {folder}: it is not empty and holds no EGES checkpoint")
+        check_replaceable(folder, FORMAT, "EGES", CONFIG_FILE)
         folder.mkdir(parents=True, exist_ok=True)
         save_file({k: v.contiguous() for k, v in self.module.state_dict().items()}, str(folder / WEIGHTS_FILE))
         config = {**self.config, "format": FORMAT, "items": self.items, "names": self.names, "vocab": self.vocab}

@@ -24,6 +24,7 @@ import torch
 
 from assistant.config import kgqa_home
 from assistant.kg import KnowledgeGraph
+from training.common import check_replaceable
 from training.graphsage.model import SageLinkModel, SageSettings
 
 CONFIG_FILE = "config.json"
@@ -252,11 +253,7 @@ def save_sage(result: SageResult, directory: str | Path) -> Path:
     from safetensors.torch import save_file
 
     folder = Path(directory)
-    if folder.exists() and (folder / CONFIG_FILE).is_file():
-        if FORMAT not in (folder / CONFIG_FILE).read_text(encoding="utf-8", errors="replace"):
-            raise ValueError(f"refusing to replace {folder}: it is not a GraphSAGE checkpoint")
-    elif folder.exists() and any(folder.iterdir()):
-        raise ValueError(f"refusing to write into {folder}: it is not empty and holds no GraphSAGE checkpoint")
+    check_replaceable(folder, FORMAT, "GraphSAGE", CONFIG_FILE)
     folder.mkdir(parents=True, exist_ok=True)
     state = {k: v.contiguous() for k, v in result.model.state_dict().items()}
     state["train_pairs"] = result.graph.train_pairs.contiguous()

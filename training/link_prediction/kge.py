@@ -20,7 +20,6 @@ the SHA-256 of the tensor file). Loading needs neither PyKEEN nor pickles.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
@@ -32,6 +31,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from training.common import check_replaceable as common_check_replaceable
+from training.common import file_sha256
 from training.link_prediction.base import (
     CONFIG_FILE,
     FORMAT,
@@ -167,31 +168,12 @@ def get_model_spec(name: str) -> KGEModelSpec:
     return spec
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def check_replaceable(target: str | Path) -> None:
     """Raise ``ValueError`` unless ``target`` is absent, an empty folder or a link-predictor checkpoint.
 
     Lets a caller refuse a bad output folder before a long training run rather than after it.
     """
-    target = Path(target)
-    if not target.exists():
-        return
-    if not target.is_dir():
-        raise ValueError(f"refusing to replace {target}: it is a file, not a checkpoint folder")
-    config = target / CONFIG_FILE
-    if config.is_file():  # ours, even if damaged, may be replaced; someone else's config.json may not
-        if FORMAT not in config.read_text(encoding="utf-8", errors="replace"):
-            raise ValueError(f"refusing to replace {target}: its {CONFIG_FILE} is not a link-predictor checkpoint's")
-        return
-    if any(target.iterdir()):
-        raise ValueError(f"refusing to replace {target}: it is not empty and holds no link-predictor checkpoint")
+    common_check_replaceable(target, FORMAT, "link-predictor", CONFIG_FILE)
 
 
 def _replace_dir(staged: Path, target: Path) -> None:
@@ -436,7 +418,7 @@ class KGEPredictor(LinkPredictor):
             config = {**self.config, "format": FORMAT, "version": VERSION, "kind": "kge", "model": self.model,
                       "embedding_dim": self.embedding_dim, "score": self.spec.formula,
                       "num_entities": self.num_entities, "num_relations": self.num_relations,
-                      "weights": WEIGHTS_FILE, "sha256": _sha256(weights)}
+                      "weights": WEIGHTS_FILE, "sha256": file_sha256(weights)}
             (staged / CONFIG_FILE).write_text(json.dumps(config, indent=2, ensure_ascii=False) + "\n",
                                               encoding="utf-8")
             for path in (staged, weights, staged / CONFIG_FILE):  # mkdtemp and safetensors make them private
@@ -477,7 +459,7 @@ class KGEPredictor(LinkPredictor):
         weights = folder / str(config.get("weights") or WEIGHTS_FILE)
         if not weights.is_file():
             raise CheckpointError(f"incomplete checkpoint {folder}: {weights.name} is missing")
-        if config.get("sha256") and _sha256(weights) != config["sha256"]:
+        if config.get("sha256") and file_sha256(weights) != config["sha256"]:
             raise CheckpointError(f"corrupt checkpoint {folder}: {weights.name} does not match the SHA-256 "
                                   f"recorded in {CONFIG_FILE} (re-train with `kgqa train lp`)")
         try:
