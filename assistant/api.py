@@ -126,7 +126,7 @@ class Assistant:
                 for searcher in self.searchers().values():
                     update_index(self.index, self.kg, now, result.removed, searcher.encoder, searcher.store)
             if self._features is not None:
-                self._features.signals.mark_changed(result.touched)
+                self._features.signals.mark_changed()
             if self._parser is not None:
                 self._parser.note_changes(result.touched, result.removed)
             if persist:
@@ -374,7 +374,9 @@ class Assistant:
         text = query.text if descriptive else (query.free_text or query.text)
         k = DENSE_CANDIDATES if (descriptive or not by_id) else DENSE_CANDIDATES // 2
         for name, searcher in self.searchers(encoders).items():
-            search_vec, question_vec = searcher.encoder.encode([text, query.text])
+            texts = [text] if text == query.text else [text, query.text]  # encode the question once
+            vectors = searcher.encoder.encode(texts)
+            search_vec, question_vec = vectors[0], vectors[-1]
             for hit in searcher.search_vector(search_vec, target, k):
                 cand = by_id.get(hit.node_id) or add(hit.node_id)
                 cand.dense[name] = hit.score

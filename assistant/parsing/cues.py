@@ -99,9 +99,15 @@ def find_years(text: str) -> list[int]:
     return [int(y) for y in _YEAR.findall(text)]
 
 
+# a qualifier word stands alone: punctuation may touch it ("the best?"), letters and hyphens may not
+_QUALIFIER_WORDS = re.compile(
+    r"(?<![\w-])(" + "|".join(map(re.escape, sorted(QUALIFIERS, key=len, reverse=True))) + r")(?![\w-])",
+    re.IGNORECASE)
+
+
 def find_qualifiers(text: str) -> list[str]:
-    lowered = f" {text.lower()} "
-    found = [q for word, q in QUALIFIERS.items() if f" {word} " in lowered]
+    """``good`` / ``best`` / ``popular`` / ``recent`` / ``old`` for the cue words in ``text``, once each."""
+    found = [QUALIFIERS[m.group(1).lower()] for m in _QUALIFIER_WORDS.finditer(text)]
     return list(dict.fromkeys(found))
 
 

@@ -7,7 +7,6 @@ one by one (``kgqa ask --explain``).
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Callable
 
 import numpy as np
@@ -44,8 +43,8 @@ FEATURES: tuple[str, ...] = (
     "prior",  # 1 / (1 + rank) in the candidate generator's own order
 )
 
-QUALITY_WORDS = re.compile(r"\b(good|great|best|famous|popular|top|acclaimed|renowned|notable|well[- ]known)\b",
-                           re.IGNORECASE)
+#: the parser's qualifiers (``assistant.parsing.cues``) that ask for prominent answers
+PROMINENCE_QUALIFIERS = frozenset({"good", "best", "popular"})
 
 DESCRIPTIVE_WORDS = 5  # free text this long is a description to match in meaning, not a name
 
@@ -71,8 +70,7 @@ class FeatureExtractor:
         anchors = self.anchor_ids(query)
         ppr = self.signals.personalized_pagerank(anchors) if anchors else {}
         best_ppr = max((ppr.get(c.node_id, 0.0) for c in candidates), default=0.0) or 1.0
-        asked = bool(QUALITY_WORDS.search(query.text)) or any(
-            q in ("good", "best", "famous", "popular") for q in query.qualifiers)
+        asked = not PROMINENCE_QUALIFIERS.isdisjoint(query.qualifiers)
         lp = self._link_scores(query, candidates)
         descriptive = len(query.free_text.split()) >= DESCRIPTIVE_WORDS
         around = self.signals.anchor_neighbourhood(anchors)
@@ -91,7 +89,7 @@ class FeatureExtractor:
                 "specificity": max((self.signals.path_specificity(p) for p in c.paths), default=0.0),
                 "anchor_link": sum(a in linked for a in anchors) / len(anchors) if anchors else 0.0,
                 "ppr": ppr.get(c.node_id, 0.0) / best_ppr,
-                "overlap": self.signals.neighbour_overlap(c.node_id, around),
+                "overlap": self.signals.neighbour_overlap(c.node_id, around, hops=hops),
                 "constraints": sum(checks) / len(checks) if checks else 1.0,
                 "type_match": float(query.target_type is None or node.type == query.target_type),
                 "prominence": prominence,

@@ -14,7 +14,7 @@ from collections.abc import Iterable
 
 import numpy as np
 
-from assistant.kg.graph import KnowledgeGraph
+from assistant.kg.graph import Hop, KnowledgeGraph
 from assistant.traversal import SupportPath
 
 PPR_ALPHA = 0.15  # teleport probability
@@ -33,8 +33,9 @@ class GraphSignals:
         self._lock = threading.Lock()
 
     # ---- global prominence ------------------------------------------------------------------
-    def mark_changed(self, node_ids: Iterable[str] = ()) -> None:
-        """Called after an update: the global PageRank is recomputed on next use."""
+    def mark_changed(self) -> None:
+        """Called after an update: the global PageRank is recomputed on next use (the other signals
+        read the live adjacency)."""
         self._stale = True
 
     def pagerank(self, node_id: str) -> float:
@@ -117,11 +118,14 @@ class GraphSignals:
             theirs.update(h.node for h in self.kg.neighbors(anchor, direction="both")[:cap])
         return theirs
 
-    def neighbour_overlap(self, node_id: str, theirs: set[str], cap: int = 300) -> float:
-        """Jaccard overlap of the candidate's neighbours with the anchors' neighbourhood."""
+    def neighbour_overlap(self, node_id: str, theirs: set[str], cap: int = 300,
+                          hops: list[Hop] | None = None) -> float:
+        """Jaccard overlap of the candidate's neighbours (``hops`` when the caller has them already)
+        with the anchors' neighbourhood."""
         if not theirs:
             return 0.0
-        mine = {h.node for h in self.kg.neighbors(node_id, direction="both")[:cap]}
+        hops = self.kg.neighbors(node_id, direction="both") if hops is None else hops
+        mine = {h.node for h in hops[:cap]}
         if not mine:
             return 0.0
         return len(mine & theirs) / len(mine | theirs)
