@@ -18,7 +18,22 @@ class Problem:
         return f"{where}: {self.message}"
 
 
-class KGLoadError(ValueError):
+class KGQAError(Exception):
+    """Base of every error a user causes and can fix: a malformed file, a bad argument, a broken or
+    missing checkpoint, an unsupported upload.
+
+    The CLI and the UI show ``str(exc)`` as one sentence (naming the file, the line and what was
+    expected where there is one) and exit non-zero; no traceback reaches the user. Any other
+    exception that escapes is a bug. ``file`` and ``line`` are kept for callers that want them.
+    """
+
+    def __init__(self, message: str, file: str | None = None, line: int | None = None) -> None:
+        super().__init__(message)
+        self.file = file
+        self.line = line
+
+
+class KGLoadError(KGQAError, ValueError):
     """Raised when a KG file is malformed; carries every problem found, not only the first."""
 
     def __init__(self, problems: list[Problem], max_shown: int = 20) -> None:
@@ -26,7 +41,9 @@ class KGLoadError(ValueError):
         shown = "\n".join(f"  {p}" for p in self.problems[:max_shown])
         more = len(self.problems) - max_shown
         tail = f"\n  ... and {more} more" if more > 0 else ""
-        super().__init__(f"{len(self.problems)} problem(s) in the KG input:\n{shown}{tail}")
+        first = self.problems[0] if self.problems else None
+        super().__init__(f"{len(self.problems)} problem(s) in the KG input:\n{shown}{tail}",
+                         first.file if first else None, first.line if first else None)
 
 
 class ProblemLog:
