@@ -112,6 +112,7 @@ class Progress:
         self._last_line_n = 0
         self._lock = threading.Lock()
         self._closed = False
+        self._postfix = ""
         self._bar: Any = None
         if self.mode == "bar":
             from tqdm.auto import tqdm
@@ -142,6 +143,13 @@ class Progress:
         if delta:
             self.update(delta)
 
+    def set_postfix(self, **values: object) -> None:
+        """Extra figures shown after the count (``hits1=0.912``), as tqdm's ``set_postfix``."""
+        with self._lock:
+            self._postfix = ", ".join(f"{k}={v}" for k, v in values.items())
+            if self._bar is not None:
+                self._bar.set_postfix(values, refresh=False)
+
     def set_total(self, total: int | None) -> None:
         with self._lock:
             self.total = total
@@ -162,7 +170,8 @@ class Progress:
                 rate = self.n / elapsed if elapsed > 0 else 0.0
                 of = f"/{self.total:,}" if self.total is not None else ""
                 self._write(f"{self.desc}: done, {self.n:,}{of} {self._units(self.n)} in {_duration(elapsed)}"
-                            + (f" ({rate:,.1f} {self.unit}/s)" if self.n and elapsed >= 1 else ""))
+                            + (f" ({rate:,.1f} {self.unit}/s)" if self.n and elapsed >= 1 else "")
+                            + (f", {self._postfix}" if self._postfix else ""))
         with _running_lock:
             _running.discard(self)
 
@@ -198,6 +207,8 @@ class Progress:
         text += f", {rate:,.1f} {self.unit}/s"
         if self.total and rate > 0 and self.n < self.total:
             text += f", {_duration((self.total - self.n) / rate)} left"
+        if self._postfix:
+            text += f", {self._postfix}"
         self._write(text)
         self._last_line, self._last_line_n = now, self.n
 

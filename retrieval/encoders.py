@@ -18,6 +18,10 @@ from typing import Any, Protocol
 import numpy as np
 
 from assistant.config import set_offline
+from assistant.progress import Progress, library_bars_off
+
+#: texts encoded between two progress updates (sentence-transformers sorts by length within each call)
+PROGRESS_CHUNK = 1024
 
 
 class EncoderUnavailable(RuntimeError):
@@ -74,6 +78,7 @@ class SentenceEncoder:
 
     def __post_init__(self) -> None:
         set_offline()
+        library_bars_off()  # "Loading weights" bars would be lines in a log
         from sentence_transformers import SentenceTransformer
 
         try:
@@ -102,12 +107,23 @@ class SentenceEncoder:
     def encode(self, texts: list[str], batch_size: int | None = None, progress: bool = False) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
+        if not progress or len(texts) <= PROGRESS_CHUNK:
+            return self._encode(texts, batch_size)
+        # sentence-transformers' own bar prints a line per batch into a log; count chunks with assistant.progress
+        out = []
+        with Progress(total=len(texts), desc=f"encoding ({self.name})", unit="text") as bar:
+            for start in range(0, len(texts), PROGRESS_CHUNK):
+                out.append(self._encode(texts[start:start + PROGRESS_CHUNK], batch_size))
+                bar.update(len(out[-1]))
+        return np.concatenate(out)
+
+    def _encode(self, texts: list[str], batch_size: int | None) -> np.ndarray:
         return self.model.encode(
             texts,
             batch_size=batch_size or self.batch_size,
             normalize_embeddings=True,
             convert_to_numpy=True,
-            show_progress_bar=progress,
+            show_progress_bar=False,
         ).astype(np.float32)
 
 

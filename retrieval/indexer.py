@@ -8,9 +8,9 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
-from tqdm.auto import tqdm
 
 from assistant.kg.graph import KnowledgeGraph
+from assistant.progress import Progress
 from retrieval.encoders import Encoder
 from retrieval.index import Index, RemoteIndex
 from retrieval.node_text import node_text, text_hash
@@ -84,12 +84,12 @@ def sync_collections(
         if changed:
             plan.append((col, changed, [by_id[i] for i in changed]))
     total = sum(len(ids) for _, ids, _ in plan)
-    bar = tqdm(total=total, desc=f"embedding ({encoder.name})", unit="node", disable=not progress or total == 0)
-    for col, ids, docs in plan:
-        for start in range(0, len(ids), CHUNK):
-            _embed(store, kg, col, ids[start:start + CHUNK], docs[start:start + CHUNK], encoder)
-            bar.update(len(ids[start:start + CHUNK]))
-    bar.close()
+    # listed by assistant.progress.running() even when not shown: the chat's start-up page reports it
+    with Progress(total=total, desc=f"embedding ({encoder.name})", unit="node", enabled=progress and total > 0) as bar:
+        for col, ids, docs in plan:
+            for start in range(0, len(ids), CHUNK):
+                _embed(store, kg, col, ids[start:start + CHUNK], docs[start:start + CHUNK], encoder)
+                bar.update(len(ids[start:start + CHUNK]))
     return total, deleted
 
 

@@ -11,12 +11,16 @@ from assistant.api import Assistant
 
 
 def _bars() -> list[tuple[str, int, int]]:
-    """``(description, done, total)`` of the tqdm bars running in this process (the indexer's among them)."""
+    """``(description, done, total)`` of the progress counters running in this process (the indexer's among
+    them), then of any plain tqdm bars (trainers that do not use :mod:`assistant.progress` yet)."""
     from tqdm import tqdm as std_tqdm
 
-    bars = []
+    from assistant.progress import running
+
+    bars = [(s.desc, s.done, s.total) for s in running() if s.total]
+    ours = {desc for desc, _, _ in bars}  # a counter on a terminal is also a tqdm bar: list it once
     for bar in list(getattr(std_tqdm, "_instances", [])):
-        if getattr(bar, "total", None):
+        if getattr(bar, "total", None) and str(bar.desc) not in ours:
             bars.append((str(bar.desc or "working"), int(bar.n), int(bar.total)))
     return bars
 

@@ -15,11 +15,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from tqdm.auto import tqdm
-
 from assistant.answer import Answer
 from assistant.evaluation.datasets import QAItem
 from assistant.evaluation.metrics import ZERO, Aggregate, QuestionScore, aggregate, score_ranking
+from assistant.progress import Progress
 
 UNTYPED = "untyped"
 MAX_FAILURES_MD = 50
@@ -103,7 +102,7 @@ def evaluate(assistant: Asker, items: Sequence[QAItem], k: int = 10, workers: in
         k: Answers requested per question; the cut-off of Hits@k, MRR and the predicted set.
         workers: Threads asking concurrently (``ask`` is read-only once warmed up). With more than one,
             latencies include the contention between threads.
-        progress: Show a tqdm progress bar (on stderr).
+        progress: Show progress on stderr (a bar on a terminal, periodic lines in a log).
         meta: Free-form facts recorded in the report (dataset, KG path...).
         warmup: Ask the first question once, unscored and untimed, before the run. The assistant loads lazily
             (index client, parser classifier) on its first ``ask``; warming up keeps that one-off cost out of
@@ -125,13 +124,13 @@ def evaluate(assistant: Asker, items: Sequence[QAItem], k: int = 10, workers: in
             assistant.ask(items[0].question, k=k)
     started = time.perf_counter()
     hits = finished = 0
-    with tqdm(total=len(items), desc="eval", unit="q", disable=not progress, dynamic_ncols=True) as bar:
+    with Progress(total=len(items), desc="eval", unit="q", enabled=progress) as bar:
         def done(i: int, result: QuestionResult) -> None:
             nonlocal hits, finished
             results[i] = result
             hits += int(result.score.hits1)
             finished += 1
-            bar.set_postfix(hits1=f"{hits / finished:.3f}", refresh=False)
+            bar.set_postfix(hits1=f"{hits / finished:.3f}")
             bar.update(1)
 
         if workers == 1:
