@@ -1,12 +1,52 @@
-"""Arguments every ``kgqa train …`` command shares, and where checkpoints go by default."""
+"""What every ``kgqa train …`` command shares: its arguments, the device it runs on, where checkpoints go.
+
+Checkpoint reading, integrity checks and atomic publishing live in :mod:`training.checkpoint`
+(``file_sha256`` and ``check_replaceable`` are re-exported here for older imports).
+"""
 
 from __future__ import annotations
 
 import argparse
-import hashlib
 from pathlib import Path
 
 from assistant.config import DEFAULT_KG, kgqa_home
+from assistant.kg.errors import KGQAError
+from training.checkpoint import check_replaceable, file_sha256
+
+DEVICES = ("auto", "cpu", "cuda")
+
+__all__ = ["DEVICES", "DeviceError", "add_common_train_args", "check_replaceable", "checkpoint_dir", "file_sha256",
+           "resolve_device"]
+
+
+class DeviceError(KGQAError, ValueError):
+    """A device that does not exist here (``--device cuda`` without a GPU, or an unknown name)."""
+
+
+def resolve_device(name: str | None = "auto") -> str:
+    """The torch device a trainer runs on: ``"auto"`` (or ``None``) is CUDA when torch sees a GPU, else CPU.
+
+    Args:
+        name: ``"auto"``, ``"cpu"``, ``"cuda"`` or ``"cuda:N"``.
+
+    Raises:
+        DeviceError: CUDA was asked for and torch sees no CUDA device, or the name is unknown.
+    """
+    import torch
+
+    name = name or "auto"
+    if name == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    if name == "cpu":
+        return name
+    if name == "cuda" or (name.startswith("cuda:") and name[5:].isdigit()):
+        if not torch.cuda.is_available():
+            raise DeviceError(f"--device {name} was asked for, but torch sees no CUDA device here "
+                              "(this is the CPU build, or no GPU is visible); use --device cpu or auto")
+        if ":" in name and int(name[5:]) >= torch.cuda.device_count():
+            raise DeviceError(f"--device {name}: torch sees only {torch.cuda.device_count()} CUDA device(s)")
+        return name
+    raise DeviceError(f"unknown device {name!r}; expected one of {', '.join(DEVICES)} (or cuda:N)")
 
 
 def add_common_train_args(p: argparse.ArgumentParser, *, epochs: int, batch_size: int, what: str) -> None:
@@ -17,42 +57,9 @@ def add_common_train_args(p: argparse.ArgumentParser, *, epochs: int, batch_size
     p.add_argument("--epochs", type=int, default=epochs)
     p.add_argument("--max-steps", type=int, default=None, help="stop after N optimizer steps (even mid-epoch)")
     p.add_argument("--batch-size", type=int, default=batch_size)
-    p.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto", help="auto: CUDA when available")
+    p.add_argument("--device", choices=list(DEVICES), default="auto", help="auto: CUDA when available")
 
 
 def checkpoint_dir(kg_name: str, what: str) -> Path:
     """Default folder of a trained model: ``$KGQA_HOME/checkpoints/<kg name>/<what>``."""
-    return kgqa_home() / "checkpoints" / kg_name / what
-
-
-def file_sha256(path: Path) -> str:
-    """Hex SHA-256 of a file, read in 1 MiB blocks (checkpoints record it to detect corrupt weights)."""
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def check_replaceable(target: str | Path, fmt: str, what: str, config_file: str = "config.json") -> None:
-    """Raise ``ValueError`` unless ``target`` is absent, an empty folder or a checkpoint whose
-    ``config_file`` names ``fmt`` (a damaged one of ours may be replaced; someone else's folder may not).
-
-    Args:
-        target: The folder a trainer is about to write.
-        fmt: The ``"format"`` string its checkpoints carry, e.g. ``"kgqa-eges"``.
-        what: What such a checkpoint is called in messages, e.g. ``"EGES"``.
-        config_file: The checkpoint's configuration file.
-    """
-    target = Path(target)
-    if not target.exists():
-        return
-    if not target.is_dir():
-        raise ValueError(f"refusing to replace {target}: it is a file, not a checkpoint folder")
-    config = target / config_file
-    if config.is_file():
-        if fmt not in config.read_text(encoding="utf-8", errors="replace"):
-            raise ValueError(f"refusing to replace {target}: its {config_file} is not a {what} checkpoint's")
-        return
-    if any(target.iterdir()):
-        raise ValueError(f"refusing to replace {target}: it is not empty and holds no {what} checkpoint")
+    return kgqa_home() / "checkpoints" / (kg_name or "kg") / what

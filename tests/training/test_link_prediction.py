@@ -17,6 +17,7 @@ import torch
 from assistant.cli import build_parser
 from assistant.kg import load_kg
 from tests.conftest import FILMS, TINY_EDGES
+from training.checkpoint import file_sha256
 from training.link_prediction import (
     MODELS,
     CheckpointError,
@@ -291,8 +292,15 @@ def test_corrupt_checkpoints_give_clear_errors(saved, tmp_path):
     with pytest.raises(CheckpointError, match="corrupt checkpoint .*SHA-256"):
         load_link_predictor(folder)
     config_path.write_text(json.dumps({k: v for k, v in config.items() if k != "sha256"}))
-    with pytest.raises(CheckpointError, match="corrupt checkpoint .*embeddings.safetensors"):
+    with pytest.raises(CheckpointError, match='records no "sha256"'):  # never loaded unchecked
         load_link_predictor(folder)
+    config_path.write_text(json.dumps([config]))
+    with pytest.raises(CheckpointError, match=r"copy/config.json: expected an object .* found list"):
+        load_link_predictor(folder)
+    config_path.write_text(json.dumps({**config, "weights": "../elsewhere.safetensors"}))
+    with pytest.raises(CheckpointError, match="must name a file inside"):
+        load_link_predictor(folder)
+    config_path.write_text(json.dumps(config))
     weights.unlink()
     with pytest.raises(CheckpointError, match="embeddings.safetensors is missing"):
         load_link_predictor(folder)
@@ -317,7 +325,7 @@ def test_checkpoint_with_mismatched_ids_is_refused(saved, tmp_path):
     save_file(tensors, str(folder / "embeddings.safetensors"),
               metadata={"entity_ids": json.dumps(["only-one"]), "relation_ids": json.dumps(["r"])})
     config = json.loads((folder / "config.json").read_text())
-    del config["sha256"]
+    config["sha256"] = file_sha256(folder / "embeddings.safetensors")  # a consistent but wrong checkpoint
     (folder / "config.json").write_text(json.dumps(config))
     with pytest.raises(CheckpointError, match="16 entity rows for 1 ids"):
         KGEPredictor.load(folder)

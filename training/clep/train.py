@@ -15,8 +15,7 @@ from training.clep.checkpoint import Clep, node_vectors_from_triples
 from training.clep.data import ClepData, build_data, embed_texts
 from training.clep.evaluate import CrossSpaceRanker, evaluate_cross_space
 from training.clep.model import ClepConfig, ClepModel, contrastive_loss
-
-DEVICES = ("auto", "cpu", "cuda")
+from training.common import DEVICES, resolve_device
 
 
 @dataclass
@@ -108,14 +107,6 @@ class ClepResult:
     embed_seconds: float
     losses: list[float] = field(default_factory=list)
     history: list[dict] = field(default_factory=list)
-
-
-def resolve_device(device: str) -> str:
-    if device == "auto":
-        return "cuda" if torch.cuda.is_available() else "cpu"
-    if device == "cuda" and not torch.cuda.is_available():
-        raise ValueError("--device cuda was asked for but no CUDA GPU is available; use --device cpu")
-    return device
 
 
 class KnownTriples:

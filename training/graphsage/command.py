@@ -6,13 +6,12 @@ import argparse
 import json
 from pathlib import Path
 
-from training.common import add_common_train_args, checkpoint_dir
+from training.common import add_common_train_args, checkpoint_dir, resolve_device
 
 
 def cmd_train_sage(args: argparse.Namespace) -> int:
     from assistant.kg import load_kg
     from training.graphsage import SageSettings, train_sage
-    from training.link_prediction import resolve_device
 
     epochs = min(args.epochs, args.max_steps) if args.max_steps else args.epochs  # full batch: 1 step per epoch
     settings = SageSettings(variant=args.variant, dim=args.dim, layers=args.layers, epochs=epochs,

@@ -7,12 +7,16 @@ and load back from it without the library that trained them.
 
 from __future__ import annotations
 
-import json
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
+
+from training.checkpoint import CheckpointError, read_checkpoint_config
+
+__all__ = ["CONFIG_FILE", "FORMAT", "CheckpointError", "LinkPredictor", "UnknownIdError", "load_link_predictor",
+           "read_config"]
 
 CONFIG_FILE = "config.json"
 #: Marker in ``config.json`` that says the folder holds a link-predictor checkpoint.
@@ -24,10 +28,6 @@ class UnknownIdError(KeyError):
 
     def __str__(self) -> str:  # KeyError would quote the whole message
         return str(self.args[0]) if self.args else ""
-
-
-class CheckpointError(ValueError):
-    """A checkpoint folder that is missing, incomplete, corrupt or of another format."""
 
 
 class LinkPredictor(ABC):
@@ -101,22 +101,10 @@ def read_config(directory: str | Path) -> dict:
         The parsed configuration.
 
     Raises:
-        CheckpointError: No folder, no ``config.json``, invalid JSON or not a link-predictor checkpoint.
+        CheckpointError: No folder, no ``config.json``, invalid JSON, not a JSON object or not a
+            link-predictor checkpoint.
     """
-    folder = Path(directory)
-    if not folder.is_dir():
-        raise CheckpointError(f"no link-predictor checkpoint at {folder}: folder not found "
-                              "(train one with `kgqa train lp`)")
-    path = folder / CONFIG_FILE
-    if not path.is_file():
-        raise CheckpointError(f"{folder} is not a link-predictor checkpoint: {CONFIG_FILE} is missing")
-    try:
-        config = json.loads(path.read_text(encoding="utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise CheckpointError(f"corrupt checkpoint {path}: invalid JSON ({exc})") from None
-    if not isinstance(config, dict) or config.get("format") != FORMAT:
-        raise CheckpointError(f"{path} is not a link-predictor checkpoint (expected \"format\": \"{FORMAT}\")")
-    return config
+    return read_checkpoint_config(directory, FORMAT, "link-predictor", "kgqa train lp")
 
 
 def load_link_predictor(directory: str | Path) -> LinkPredictor:

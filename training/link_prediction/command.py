@@ -6,14 +6,13 @@ import argparse
 import json
 from pathlib import Path
 
-from training.common import add_common_train_args, checkpoint_dir
+from training.common import add_common_train_args, checkpoint_dir, resolve_device
 
 
 def cmd_train_lp_rgcn(args: argparse.Namespace) -> int:
     from assistant.kg import load_kg
     from training.link_prediction.gnn import GNNSettings, train_gnn
     from training.link_prediction.kge import check_replaceable
-    from training.link_prediction.train import resolve_device
 
     settings = GNNSettings(embedding_dim=args.embedding_dim, layers=args.layers, epochs=args.epochs,
                            batch_size=args.batch_size, learning_rate=args.learning_rate, seed=args.seed,

@@ -21,9 +21,6 @@ the SHA-256 of the tensor file). Loading needs neither PyKEEN nor pickles.
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,8 +28,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from training.common import check_replaceable as common_check_replaceable
-from training.common import file_sha256
+from training.checkpoint import check_replaceable as common_check_replaceable
+from training.checkpoint import file_sha256, staged_folder, verify_weights, write_config
 from training.link_prediction.base import (
     CONFIG_FILE,
     FORMAT,
@@ -174,18 +171,6 @@ def check_replaceable(target: str | Path) -> None:
     Lets a caller refuse a bad output folder before a long training run rather than after it.
     """
     common_check_replaceable(target, FORMAT, "link-predictor", CONFIG_FILE)
-
-
-def _replace_dir(staged: Path, target: Path) -> None:
-    """Move the finished folder ``staged`` to ``target``, replacing an old checkpoint there."""
-    check_replaceable(target)
-    if not target.exists():
-        os.replace(staged, target)
-        return
-    old = Path(tempfile.mkdtemp(prefix=f".{target.name}.old-", dir=target.parent))
-    os.replace(target, old / target.name)
-    os.replace(staged, target)
-    shutil.rmtree(old, ignore_errors=True)
 
 
 class KGEPredictor(LinkPredictor):
@@ -401,14 +386,11 @@ class KGEPredictor(LinkPredictor):
             The checkpoint folder.
 
         Raises:
-            ValueError: ``directory`` exists and is not a link-predictor checkpoint.
+            CheckpointError: ``directory`` exists and is not a link-predictor checkpoint.
         """
         from safetensors.torch import save_file
 
-        target = Path(directory).resolve()
-        target.parent.mkdir(parents=True, exist_ok=True)
-        staged = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-", dir=target.parent))
-        try:
+        with staged_folder(directory, FORMAT, "link-predictor", CONFIG_FILE) as staged:
             weights = staged / WEIGHTS_FILE
             tensors = {"entity_embeddings": self.entity_embeddings, "relation_embeddings": self.relation_embeddings,
                        **{f"extra.{k}": v for k, v in self.extras.items()}}
@@ -419,14 +401,8 @@ class KGEPredictor(LinkPredictor):
                       "embedding_dim": self.embedding_dim, "score": self.spec.formula,
                       "num_entities": self.num_entities, "num_relations": self.num_relations,
                       "weights": WEIGHTS_FILE, "sha256": file_sha256(weights)}
-            (staged / CONFIG_FILE).write_text(json.dumps(config, indent=2, ensure_ascii=False) + "\n",
-                                              encoding="utf-8")
-            for path in (staged, weights, staged / CONFIG_FILE):  # mkdtemp and safetensors make them private
-                path.chmod(0o755 if path.is_dir() else 0o644)
-            _replace_dir(staged, target)
-        except BaseException:
-            shutil.rmtree(staged, ignore_errors=True)
-            raise
+            write_config(staged, config, CONFIG_FILE)
+        target = Path(directory).resolve()
         self.config = {k: v for k, v in config.items()
                        if k not in ("format", "version", "kind", "weights", "sha256")}
         return target
@@ -456,12 +432,11 @@ class KGEPredictor(LinkPredictor):
         model = config.get("model")
         if model not in MODELS:
             raise CheckpointError(f"{where}: unknown model {model!r}; known: {sorted(MODELS)}")
-        weights = folder / str(config.get("weights") or WEIGHTS_FILE)
-        if not weights.is_file():
-            raise CheckpointError(f"incomplete checkpoint {folder}: {weights.name} is missing")
-        if config.get("sha256") and file_sha256(weights) != config["sha256"]:
-            raise CheckpointError(f"corrupt checkpoint {folder}: {weights.name} does not match the SHA-256 "
-                                  f"recorded in {CONFIG_FILE} (re-train with `kgqa train lp`)")
+        weights_name = config.get("weights") or WEIGHTS_FILE
+        if not isinstance(weights_name, str) or Path(weights_name).name != weights_name:
+            raise CheckpointError(f"{where}: \"weights\" must name a file inside the checkpoint folder, got "
+                                  f"{weights_name!r}", str(where))
+        weights = verify_weights(folder, config, weights_name, "kgqa train lp", CONFIG_FILE)
         try:
             from safetensors import safe_open
 

@@ -22,11 +22,10 @@ import torch
 
 from assistant.config import kgqa_home
 from assistant.kg import KnowledgeGraph
+from training.common import DEVICES, resolve_device
 from training.link_prediction.data import LinkSplit, Triple, split_kg
 from training.link_prediction.evaluation import evaluate_filtered
 from training.link_prediction.kge import KGEModelSpec, KGEPredictor, get_model_spec
-
-DEVICES = ("auto", "cpu", "cuda")
 
 
 @dataclass
@@ -118,21 +117,6 @@ class TrainResult:
     train_seconds: float = 0.0
     eval_seconds: float = 0.0
     model: object = None
-
-
-def resolve_device(name: str) -> str:
-    """``"auto"`` -> ``"cuda"`` when available else ``"cpu"``.
-
-    Raises:
-        ValueError: ``"cuda"`` was asked for and torch sees no CUDA device, or an unknown name.
-    """
-    if name not in DEVICES:
-        raise ValueError(f"device must be one of {DEVICES}, got {name!r}")
-    if name == "auto":
-        return "cuda" if torch.cuda.is_available() else "cpu"
-    if name == "cuda" and not torch.cuda.is_available():
-        raise ValueError("--device cuda was asked for, but torch sees no CUDA device")
-    return name
 
 
 def default_output_dir(kg_name: str, model: str) -> Path:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from training.common import add_common_train_args
+from training.common import add_common_train_args, resolve_device
 
 NAME = "sbert-ft"
 
@@ -19,11 +19,7 @@ def cmd_train_sbert(args: argparse.Namespace) -> int:
         raise ValueError("--epochs must be ≥ 1 and --batch-size ≥ 2 (in-batch negatives need a batch)")
     if args.max_steps is not None and args.max_steps < 1:
         raise ValueError("--max-steps must be ≥ 1")
-    if args.device == "cuda":
-        import torch
-
-        if not torch.cuda.is_available():
-            raise ValueError("--device cuda, but torch sees no CUDA device here; use --device auto or cpu")
+    resolve_device(args.device)  # a clear error now for --device cuda without a GPU, not after loading the KG
     kg = load_kg(args.kg)
     settings = SBertSettings(
         epochs=args.epochs, batch_size=args.batch_size, learning_rate=args.learning_rate, max_steps=args.max_steps,

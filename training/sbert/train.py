@@ -24,6 +24,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from assistant.kg.graph import KnowledgeGraph
+from training.checkpoint import check_replaceable, publish_folder
 
 #: IR metrics reported everywhere (suffixes of the evaluator's keys)
 METRICS = ("cosine_mrr@10", "cosine_ndcg@10", "cosine_recall@10", "cosine_accuracy@1")
@@ -172,11 +173,13 @@ def train_sbert(kg: KnowledgeGraph, output: str | Path, settings: SBertSettings 
         training.sbert.data.NoTrainingPairs: the KG has neither edges nor descriptions.
         KeyboardInterrupt: after saying which checkpoints are kept.
     """
-    from retrieval.encoders import base_model_path, pick_device
+    from retrieval.encoders import base_model_path
+    from training.common import resolve_device
     from training.sbert.data import ir_evaluator, mine_same_type_negatives, split_pairs, to_datasets
 
     s = settings or SBertSettings()
     output = Path(output)
+    check_replaceable(output, ST_MARKER, "sentence-transformers", ST_CONFIG)  # refuse now, not after training
     partial = output.with_name(output.name + ".partial")
     if partial.exists():  # an earlier interrupted run; its stages were never the live checkpoint
         if progress:
@@ -196,7 +199,7 @@ def train_sbert(kg: KnowledgeGraph, output: str | Path, settings: SBertSettings 
 
     from sentence_transformers import SentenceTransformer
 
-    device = pick_device(s.device)
+    device = resolve_device(s.device)
     model = SentenceTransformer(str(base_path), device=device)
     model.max_seq_length = s.max_seq_length
     t1 = time.perf_counter()
@@ -258,9 +261,9 @@ def train_sbert(kg: KnowledgeGraph, output: str | Path, settings: SBertSettings 
 
 def device_is_cuda(device: str) -> bool:
     """Whether training will run on CUDA (pinned memory only helps there)."""
-    from retrieval.encoders import pick_device
+    from training.common import resolve_device
 
-    return pick_device(device) == "cuda"
+    return resolve_device(device).startswith("cuda")
 
 
 def _make_trainer(model, datasets, evaluator, s: SBertSettings, partial: Path, split, state_box, progress: bool):
@@ -309,6 +312,11 @@ def _make_trainer(model, datasets, evaluator, s: SBertSettings, partial: Path, s
     return trainer
 
 
+#: The file and marker that identify a sentence-transformers checkpoint folder we may replace.
+ST_CONFIG = "config_sentence_transformers.json"
+ST_MARKER = "sentence_transformers"
+
+
 def _publish(partial: Path, output: Path, report: SBertReport) -> None:
     """Make ``partial`` the live checkpoint: the final model at the top, then swap folders."""
     final = partial / "final"
@@ -316,10 +324,5 @@ def _publish(partial: Path, output: Path, report: SBertReport) -> None:
         shutil.move(str(item), partial / item.name)
     final.rmdir()
     (partial / "training.json").write_text(json.dumps(asdict(report), indent=2) + "\n")
-    old = output.with_name(output.name + ".old")
-    if old.exists():
-        shutil.rmtree(old)
-    if output.exists():
-        output.rename(old)
-    partial.rename(output)
-    shutil.rmtree(old, ignore_errors=True)
+    # replaces only an earlier sentence-transformers checkpoint (or an empty folder), never someone else's folder
+    publish_folder(partial, output, ST_MARKER, "sentence-transformers", ST_CONFIG)
