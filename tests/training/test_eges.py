@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import random
 
 import networkx as nx
@@ -108,6 +109,25 @@ def test_save_and_load_round_trip(model, tmp_path):
     np.testing.assert_allclose(embed_cold_start(loaded, side), embed_cold_start(model, side), atol=1e-6)
     with pytest.raises(ValueError, match="no EGES checkpoint"):
         load_eges(tmp_path / "missing")
+
+
+def test_damaged_checkpoints_are_refused(model, tmp_path):
+    from training.checkpoint import CheckpointError
+
+    folder = model.save(tmp_path / "eges")
+    config = json.loads((folder / "config.json").read_text())
+    (folder / "config.json").write_text(json.dumps([1, 2]))
+    with pytest.raises(CheckpointError, match="eges/config.json: expected an object"):
+        load_eges(folder)
+    (folder / "config.json").write_text(json.dumps({k: v for k, v in config.items() if k != "sha256"}))
+    with pytest.raises(CheckpointError, match='records no "sha256"'):
+        load_eges(folder)
+    (folder / "config.json").write_text(json.dumps(config))
+    (folder / "model.safetensors").write_bytes(b"\0" * 64)
+    with pytest.raises(CheckpointError, match="does not match the SHA-256"):
+        load_eges(folder)
+    model.save(folder)  # a damaged checkpoint of ours is replaced
+    assert load_eges(folder).items == model.items
 
 
 def test_film_kg_item_graph_links_projects_by_shared_credits(tiny_kg_session_dir):

@@ -115,3 +115,18 @@ def test_invalid_settings_and_cli():
     args = build_parser().parse_args(["train", "sage", "--variant", "text", "--epochs", "3"])
     assert args.variant == "text" and args.epochs == 3 and callable(args.func)
     assert torch.is_tensor(build_graph(two_communities(), 0.0).test_pairs)
+
+
+def test_damaged_graphsage_checkpoint_is_refused(free, tmp_path):
+    import json
+
+    from training.checkpoint import CheckpointError
+
+    folder = free.save(tmp_path / "sage-free")
+    config = json.loads((folder / "config.json").read_text())
+    (folder / "config.json").write_text(json.dumps("a string"))
+    with pytest.raises(CheckpointError, match="sage-free/config.json: expected an object"):
+        load_sage(folder)
+    (folder / "config.json").write_text(json.dumps({k: v for k, v in config.items() if k != "sha256"}))
+    with pytest.raises(CheckpointError, match='records no "sha256"'):
+        load_sage(folder)

@@ -8,8 +8,6 @@ training settings, metrics), ``entities.json`` (ids in row order) and ``relation
 from __future__ import annotations
 
 import json
-import shutil
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -17,8 +15,16 @@ import numpy as np
 import torch
 from torch import Tensor
 
+from training.checkpoint import (
+    CheckpointError,
+    check_replaceable,
+    file_sha256,
+    read_checkpoint_config,
+    read_json_file,
+    staged_folder,
+    verify_weights,
+)
 from training.clep.model import ClepConfig, ClepModel
-from training.common import file_sha256
 from training.link_prediction.base import UnknownIdError
 
 FORMAT = "kgqa-clep"
@@ -29,7 +35,7 @@ ENTITIES_FILE = "entities.json"
 RELATIONS_FILE = "relations.json"
 
 
-class ClepCheckpointError(ValueError):
+class ClepCheckpointError(CheckpointError):
     """A CLEP checkpoint folder is missing, incomplete or corrupt."""
 
 
@@ -159,9 +165,11 @@ class Clep:
         from safetensors.torch import save_file
 
         target = Path(directory).resolve()
-        target.parent.mkdir(parents=True, exist_ok=True)
-        staged = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-", dir=target.parent))
         try:
+            check_replaceable(target, FORMAT, "CLEP", CONFIG_FILE)
+        except CheckpointError as exc:
+            raise ClepCheckpointError(f"{exc}; choose another --output", exc.file) from None
+        with staged_folder(target, FORMAT, "CLEP", CONFIG_FILE) as staged:
             tensors = {f"model.{k}": v.detach().cpu().contiguous() for k, v in self.model.state_dict().items()}
             tensors.update({"text_features": self.text_features.cpu().contiguous(),
                             "entity_states": self.states.detach().cpu().clone().contiguous(),
@@ -172,24 +180,15 @@ class Clep:
             (staged / CONFIG_FILE).write_text(json.dumps(config, indent=2, ensure_ascii=False) + "\n", "utf-8")
             (staged / ENTITIES_FILE).write_text(json.dumps(self.entity_ids, ensure_ascii=False), "utf-8")
             (staged / RELATIONS_FILE).write_text(json.dumps(self.relation_ids, ensure_ascii=False), "utf-8")
-            staged.chmod(0o755)
-            for path in staged.iterdir():
-                path.chmod(0o644)
-            if target.exists():
-                if not (target / CONFIG_FILE).exists() and any(target.iterdir()):
-                    raise ClepCheckpointError(f"{target} exists and is not a CLEP checkpoint; choose another --output")
-                old = target.with_name(f".{target.name}.old")
-                shutil.rmtree(old, ignore_errors=True)
-                target.rename(old)
-                staged.rename(target)
-                shutil.rmtree(old, ignore_errors=True)
-            else:
-                staged.rename(target)
-        except BaseException:
-            shutil.rmtree(staged, ignore_errors=True)
-            raise
         self.path = target
         return target
+
+
+def _id_list(value: list, path: Path) -> list[str]:
+    """The ids of ``entities.json`` / ``relations.json``: distinct strings."""
+    if not all(isinstance(x, str) for x in value) or len(set(value)) != len(value):
+        raise ClepCheckpointError(f"corrupt checkpoint {path}: expected a list of distinct id strings", str(path))
+    return value
 
 
 def load_clep(path: str | Path, device: str | None = "cpu") -> Clep:
@@ -202,27 +201,27 @@ def load_clep(path: str | Path, device: str | None = "cpu") -> Clep:
     from safetensors.torch import load_file
 
     folder = Path(path)
-    missing = [f for f in (WEIGHTS_FILE, CONFIG_FILE, ENTITIES_FILE, RELATIONS_FILE) if not (folder / f).exists()]
-    if missing:
-        raise ClepCheckpointError(f"{folder} is not a CLEP checkpoint (missing {', '.join(missing)}); "
-                                  "train one with `kgqa train clep`")
     try:
-        config = json.loads((folder / CONFIG_FILE).read_text("utf-8"))
-        entity_ids = json.loads((folder / ENTITIES_FILE).read_text("utf-8"))
-        relation_ids = json.loads((folder / RELATIONS_FILE).read_text("utf-8"))
-    except (OSError, ValueError) as exc:
-        raise ClepCheckpointError(f"cannot read the CLEP checkpoint in {folder}: {exc}") from exc
-    if config.get("format") != FORMAT:
-        raise ClepCheckpointError(f"{folder / CONFIG_FILE} is not a CLEP config (format {config.get('format')!r})")
-    if config.get("sha256") and file_sha256(folder / WEIGHTS_FILE) != config["sha256"]:
-        raise ClepCheckpointError(f"{folder / WEIGHTS_FILE} does not match its recorded hash (corrupt or "
-                                  "partly written); retrain with `kgqa train clep`")
+        config = read_checkpoint_config(folder, FORMAT, "CLEP", "kgqa train clep",
+                                        (WEIGHTS_FILE, ENTITIES_FILE, RELATIONS_FILE))
+        verify_weights(folder, config, WEIGHTS_FILE, "kgqa train clep")
+        entity_ids = _id_list(read_json_file(folder / ENTITIES_FILE, "CLEP", list), folder / ENTITIES_FILE)
+        relation_ids = _id_list(read_json_file(folder / RELATIONS_FILE, "CLEP", list), folder / RELATIONS_FILE)
+    except ClepCheckpointError:
+        raise
+    except CheckpointError as exc:  # one error type for CLEP's callers, the shared message
+        raise ClepCheckpointError(str(exc), exc.file, exc.line) from None
+    if not isinstance(config.get("model"), dict):
+        raise ClepCheckpointError(f"corrupt checkpoint {folder / CONFIG_FILE}: \"model\" must be an object of "
+                                  "model settings", str(folder / CONFIG_FILE))
     try:
         tensors = load_file(str(folder / WEIGHTS_FILE), device="cpu")
         model = ClepModel(ClepConfig(**config["model"]))
         model.load_state_dict({k[len("model."):]: v for k, v in tensors.items() if k.startswith("model.")})
-    except (SafetensorError, OSError, RuntimeError, TypeError, KeyError) as exc:
-        raise ClepCheckpointError(f"cannot load the CLEP weights in {folder}: {exc}") from exc
+    except (SafetensorError, OSError, RuntimeError, TypeError, KeyError, ValueError) as exc:
+        raise ClepCheckpointError(f"cannot load the CLEP weights in {folder}: {exc}", str(folder)) from None
+    if any(k not in tensors for k in ("text_features", "entity_states", "node_vectors")):
+        raise ClepCheckpointError(f"corrupt checkpoint {folder}: {WEIGHTS_FILE} lacks the entity tensors", str(folder))
     if model.config.num_entities != len(entity_ids) or tensors["text_features"].shape[0] != len(entity_ids):
         raise ClepCheckpointError(f"{folder}: {len(entity_ids)} entity ids for {model.config.num_entities} rows")
     dev = torch.device(device or "cpu")

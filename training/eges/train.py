@@ -15,7 +15,13 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from training.common import check_replaceable
+from training.checkpoint import (
+    CheckpointError,
+    file_sha256,
+    read_checkpoint_config,
+    staged_folder,
+    verify_weights,
+)
 from training.eges.data import ItemGraph
 from training.eges.model import EGES, EgesSettings
 
@@ -64,41 +70,42 @@ class EgesModel:
         """Write ``model.safetensors`` and ``config.json`` (items, names, vocabularies, settings, metrics)."""
         from safetensors.torch import save_file
 
-        folder = Path(directory)
-        check_replaceable(folder, FORMAT, "EGES", CONFIG_FILE)
-        folder.mkdir(parents=True, exist_ok=True)
-        save_file({k: v.contiguous() for k, v in self.module.state_dict().items()}, str(folder / WEIGHTS_FILE))
-        config = {**self.config, "format": FORMAT, "items": self.items, "names": self.names, "vocab": self.vocab}
-        (folder / CONFIG_FILE).write_text(json.dumps(config, ensure_ascii=False) + "\n", encoding="utf-8")
-        return folder
+        with staged_folder(directory, FORMAT, "EGES", CONFIG_FILE) as staged:
+            save_file({k: v.contiguous() for k, v in self.module.state_dict().items()}, str(staged / WEIGHTS_FILE))
+            config = {**self.config, "format": FORMAT, "items": self.items, "names": self.names, "vocab": self.vocab,
+                      "sha256": file_sha256(staged / WEIGHTS_FILE)}
+            (staged / CONFIG_FILE).write_text(json.dumps(config, ensure_ascii=False) + "\n", encoding="utf-8")
+        return Path(directory).resolve()
 
 
 def load_eges(directory: str | Path) -> EgesModel:
     """Load an EGES checkpoint written by :meth:`EgesModel.save`.
 
     Raises:
-        ValueError: No checkpoint there, or not an EGES one.
+        CheckpointError: No checkpoint there, not an EGES one, or its weights fail their check.
     """
+    from safetensors import SafetensorError
     from safetensors.torch import load_file
 
     folder = Path(directory)
-    path = folder / CONFIG_FILE
-    if not path.is_file():
-        raise ValueError(f"no EGES checkpoint at {folder} (train one with `kgqa train eges`)")
-    config = json.loads(path.read_text(encoding="utf-8"))
-    if config.get("format") != FORMAT:
-        raise ValueError(f"{path} is not an EGES checkpoint")
-    state = load_file(str(folder / WEIGHTS_FILE))
-    vocab = config.pop("vocab")
-    side_index = [state[f"side_index_{t}"] for t in range(len(vocab))]
-    # the buffers hold padding as the vocabulary size; the constructor takes -1
-    side_index = [torch.where(ix == len(values), -1, ix) for ix, values in zip(side_index, vocab.values(), strict=True)]
-    module = EGES(len(config["items"]), [len(v) for v in vocab.values()], side_index,
-                  int(config["settings"]["dim"]))
-    module.load_state_dict(state)
+    config = read_checkpoint_config(folder, FORMAT, "EGES", "kgqa train eges")
+    verify_weights(folder, config, WEIGHTS_FILE, "kgqa train eges")
+    try:
+        state = load_file(str(folder / WEIGHTS_FILE))
+        vocab = config.pop("vocab")
+        side_index = [state[f"side_index_{t}"] for t in range(len(vocab))]
+        # the buffers hold padding as the vocabulary size; the constructor takes -1
+        side_index = [torch.where(ix == len(values), -1, ix)
+                      for ix, values in zip(side_index, vocab.values(), strict=True)]
+        module = EGES(len(config["items"]), [len(v) for v in vocab.values()], side_index,
+                      int(config["settings"]["dim"]))
+        module.load_state_dict(state)
+    except (SafetensorError, OSError, RuntimeError, TypeError, KeyError, ValueError, AttributeError) as exc:
+        raise CheckpointError(f"corrupt checkpoint {folder}: {type(exc).__name__}: {exc}", str(folder)) from None
     module.eval()
     items, names = config.pop("items"), config.pop("names")
-    config.pop("format")
+    for key in ("format", "sha256"):
+        config.pop(key, None)
     return EgesModel(module, items, names, vocab, config)
 
 

@@ -24,7 +24,13 @@ import torch
 
 from assistant.config import kgqa_home
 from assistant.kg import KnowledgeGraph
-from training.common import check_replaceable
+from training.checkpoint import (
+    CheckpointError,
+    file_sha256,
+    read_checkpoint_config,
+    staged_folder,
+    verify_weights,
+)
 from training.graphsage.model import SageLinkModel, SageSettings
 
 CONFIG_FILE = "config.json"
@@ -249,41 +255,40 @@ def train_sage(kg: KnowledgeGraph, settings: SageSettings | None = None, encoder
 
 
 def save_sage(result: SageResult, directory: str | Path) -> Path:
-    """Write a trained GraphSAGE model to ``directory`` (replacing an earlier one there)."""
+    """Write a trained GraphSAGE model to ``directory`` atomically (replacing an earlier one there)."""
     from safetensors.torch import save_file
 
-    folder = Path(directory)
-    check_replaceable(folder, FORMAT, "GraphSAGE", CONFIG_FILE)
-    folder.mkdir(parents=True, exist_ok=True)
-    state = {k: v.contiguous() for k, v in result.model.state_dict().items()}
-    state["train_pairs"] = result.graph.train_pairs.contiguous()
-    save_file(state, str(folder / WEIGHTS_FILE))
-    config = {"format": FORMAT, "settings": asdict(result.settings), "metrics": result.metrics,
-              "node_ids": result.graph.node_ids, "train_seconds": round(result.train_seconds, 2),
-              "in_dim": None if result.features is None else int(result.features.shape[1])}
-    (folder / CONFIG_FILE).write_text(json.dumps(config, ensure_ascii=False) + "\n", encoding="utf-8")
-    return folder
+    with staged_folder(directory, FORMAT, "GraphSAGE", CONFIG_FILE) as staged:
+        state = {k: v.contiguous() for k, v in result.model.state_dict().items()}
+        state["train_pairs"] = result.graph.train_pairs.contiguous()
+        save_file(state, str(staged / WEIGHTS_FILE))
+        config = {"format": FORMAT, "settings": asdict(result.settings), "metrics": result.metrics,
+                  "node_ids": result.graph.node_ids, "train_seconds": round(result.train_seconds, 2),
+                  "in_dim": None if result.features is None else int(result.features.shape[1]),
+                  "sha256": file_sha256(staged / WEIGHTS_FILE)}
+        (staged / CONFIG_FILE).write_text(json.dumps(config, ensure_ascii=False) + "\n", encoding="utf-8")
+    return Path(directory).resolve()
 
 
 def load_sage(directory: str | Path) -> tuple[SageLinkModel, dict, torch.Tensor]:
     """Load a checkpoint written by :func:`save_sage`: ``(model, config, train_pairs)``.
 
     Raises:
-        ValueError: The folder is missing or not a GraphSAGE checkpoint.
+        CheckpointError: The folder is missing, not a GraphSAGE checkpoint, or its weights fail their check.
     """
+    from safetensors import SafetensorError
     from safetensors.torch import load_file
 
     folder = Path(directory)
-    path = folder / CONFIG_FILE
-    if not path.is_file():
-        raise ValueError(f"no GraphSAGE checkpoint at {folder} (train one with `kgqa train sage`)")
-    config = json.loads(path.read_text(encoding="utf-8"))
-    if config.get("format") != FORMAT:
-        raise ValueError(f"{path} is not a GraphSAGE checkpoint")
-    s = SageSettings(**config["settings"])
-    state = load_file(str(folder / WEIGHTS_FILE))
-    pairs = state.pop("train_pairs")
-    model = SageLinkModel(len(config["node_ids"]), s.dim, s.layers, config.get("in_dim"), s.dropout)
-    model.load_state_dict(state)
+    config = read_checkpoint_config(folder, FORMAT, "GraphSAGE", "kgqa train sage")
+    verify_weights(folder, config, WEIGHTS_FILE, "kgqa train sage")
+    try:
+        s = SageSettings(**config["settings"])
+        state = load_file(str(folder / WEIGHTS_FILE))
+        pairs = state.pop("train_pairs")
+        model = SageLinkModel(len(config["node_ids"]), s.dim, s.layers, config.get("in_dim"), s.dropout)
+        model.load_state_dict(state)
+    except (SafetensorError, OSError, RuntimeError, TypeError, KeyError, ValueError) as exc:
+        raise CheckpointError(f"corrupt checkpoint {folder}: {type(exc).__name__}: {exc}", str(folder)) from None
     model.eval()
     return model, config, pairs

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from assistant.kg import Edge, KnowledgeGraph, Node, load_kg
+from assistant.kg.errors import KGQAError
 from training.clep import ClepCheckpointError, ClepSettings, NoDescriptionsError, load_clep, train_clep
 from training.clep.linking import link_mention
 
@@ -71,8 +72,28 @@ def test_corrupt_or_missing_checkpoint_is_a_clear_error(trained, tmp_path):
     raw = bytearray((broken / "model.safetensors").read_bytes())
     raw[-10:] = b"\x00" * 10
     (broken / "model.safetensors").write_bytes(bytes(raw))
-    with pytest.raises(ClepCheckpointError, match="hash"):
+    with pytest.raises(ClepCheckpointError, match="does not match the SHA-256"):
         load_clep(broken)
+
+
+def test_checkpoint_config_must_be_an_object_with_a_hash(trained, tmp_path):
+    _, _, path = trained
+    folder = tmp_path / "copy"
+    folder.mkdir()
+    for f in path.iterdir():
+        (folder / f.name).write_bytes(f.read_bytes())
+    config = json.loads((folder / "config.json").read_text())
+    (folder / "config.json").write_text(json.dumps([config]))  # a list, not an object
+    with pytest.raises(ClepCheckpointError, match=r"copy/config.json: expected an object .* found list") as err:
+        load_clep(folder)
+    assert isinstance(err.value, KGQAError) and err.value.file.endswith("config.json")
+    (folder / "config.json").write_text(json.dumps({k: v for k, v in config.items() if k != "sha256"}))
+    with pytest.raises(ClepCheckpointError, match='records no "sha256"'):  # refused, never loaded unchecked
+        load_clep(folder)
+    (folder / "config.json").write_text(json.dumps(config))
+    (folder / "entities.json").write_text(json.dumps({"not": "a list"}))
+    with pytest.raises(ClepCheckpointError, match="entities.json: expected a list"):
+        load_clep(folder)
 
 
 def test_kg_without_descriptions_is_refused():
