@@ -18,6 +18,7 @@ from assistant.kg.updates import UpdateResult, apply_updates, normalise, read_up
 from assistant.parsing.parser import QuestionParser
 from assistant.parsing.path_classifier import RelationPathClassifier
 from assistant.parsing.training import kg_signature, train_from_kg
+from assistant.parsing.validation import normalize_question
 from assistant.path_search import connecting_paths
 from assistant.query import PathStep, Query
 from assistant.traversal import WILDCARD, SupportPath, TraversalAnswer, execute, satisfies, walk
@@ -302,6 +303,7 @@ class Assistant:
             node_type: Restrict answers to this node type (overrides the parser's target type).
             encoders: Encoders whose collections dense search uses (default: every one in the index).
         """
+        question = normalize_question(question)  # valid, visible Unicode before any model sees it
         started = time.perf_counter()
         query = self.parse(question)
         if node_type and query.error is None:
