@@ -27,7 +27,13 @@ Spec language (plain dicts, built with the helpers below):
 Checks: every gold set is non-empty and holds at most ``MAX_ANSWERS`` names (a hand-written spec outside
 that range is an error; a templated candidate outside it is skipped), every name in a spec exists, question
 texts and ids are unique. The split is ~60/40 train/test, stratified by type, decided by a hash of the
-question text (so adding a question never reshuffles the others).
+question text.
+
+Stability: the templated questions are drawn once and pinned, with their specs, in ``src/templated.jsonl``;
+later runs re-walk the pinned specs on the current KG instead of drawing again, so correcting the KG changes
+gold answers but not which questions are asked (a fresh draw would shift with every node added, since the
+pools the draws come from change). A question already in ``questions.jsonl`` keeps its id and split.
+``--resample`` draws the templated questions anew and re-pins them.
 """
 
 from __future__ import annotations
@@ -49,6 +55,7 @@ from assistant.kg import load_kg  # noqa: E402
 from assistant.kg.normalize import normalize_name  # noqa: E402
 
 OUT_FILE = KG_DIR / "questions.jsonl"
+PINNED_FILE = HERE / "templated.jsonl"
 MAX_ANSWERS = 60
 TRAIN_SHARE = 0.6
 SEED = 1977
@@ -567,7 +574,37 @@ def _digest(text: str) -> str:
     return hashlib.sha1(text.encode("utf-8")).hexdigest()
 
 
-def build(kg) -> tuple[list[dict], dict]:
+def read_pinned(path: Path) -> list[Candidate]:
+    """The pinned templated questions (``type``, ``question``, ``spec`` per line)."""
+    out = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            rec = json.loads(line)
+            out.append(Candidate(rec["type"], rec["question"], rec["spec"], False))
+        except (json.JSONDecodeError, KeyError, TypeError) as exc:
+            raise SpecError(f"{path}:{number}: expected {{'type', 'question', 'spec'}}: {exc}") from exc
+    return out
+
+
+def read_previous(path: Path) -> dict[str, dict]:
+    """Question text -> its record in an earlier ``questions.jsonl`` (for stable ids and splits)."""
+    if not path.exists():
+        return {}
+    records = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return {r["question"]: r for r in records}
+
+
+def build(kg, pinned: list[Candidate] | None = None, previous: dict[str, dict] | None = None
+          ) -> tuple[list[dict], dict]:
+    """The question records and stats.
+
+    Args:
+        kg: The film KG.
+        pinned: Templated questions to re-walk; ``None`` draws them afresh from the KG.
+        previous: An earlier question set by text; questions found there keep their id and split.
+    """
     ev = Evaluator(kg)
     rng = random.Random(SEED)
     hand = [Candidate(t, q, s, True) for t, q, s in HAND]
@@ -576,23 +613,31 @@ def build(kg) -> tuple[list[dict], dict]:
     seen_text: set[str] = set()
     seen_spec: set[str] = set()
     skipped = Counter()
-    for cand in hand + templated(kg, ev, rng):
+    dropped: list[str] = []
+    for cand in hand + (templated(kg, ev, rng) if pinned is None else pinned):
         if cand.type not in TYPES:
             problems.append(f"unknown type {cand.type!r}: {cand.question!r}")
             continue
         try:
             answers = ev.answers(cand.spec)
         except SpecError as exc:
-            problems.append(f"{cand.question!r}: {exc}")
+            if cand.hand or pinned is None:
+                problems.append(f"{cand.question!r}: {exc}")
+            else:  # a pinned question whose anchor the corrected KG no longer has
+                dropped.append(f"{cand.question!r}: {exc}")
             continue
         if not cand.hand and _ambiguous_gold(kg, ev, [(cand, answers)]):
             skipped["ambiguous gold"] += 1
+            if pinned is not None:
+                dropped.append(f"{cand.question!r}: its gold answers became ambiguous")
             continue
         if not answers or len(answers) > MAX_ANSWERS:
             if cand.hand:
                 problems.append(f"{cand.question!r}: {len(answers)} answers (want 1..{MAX_ANSWERS})")
             else:
                 skipped["size"] += 1
+                if pinned is not None:
+                    dropped.append(f"{cand.question!r}: {len(answers)} answers (want 1..{MAX_ANSWERS})")
             continue
         text_key = normalize_name(cand.question)
         spec_key = cand.type + json.dumps(cand.spec, sort_keys=True)
@@ -608,27 +653,51 @@ def build(kg) -> tuple[list[dict], dict]:
     if problems:
         raise SpecError("question specs are broken:\n  " + "\n  ".join(problems))
 
-    # ids: type + counter in order of appearance; split: per type, by a hash of the text
+    records = _ids_and_splits(rows, previous or {})
+    stats = {"skipped": dict(skipped), "hand": sum(c.hand for c, _ in rows),
+             "templated": sum(not c.hand for c, _ in rows),
+             "hand_by_type": Counter(c.type for c, _ in rows if c.hand),
+             "ambiguous_gold": _ambiguous_gold(kg, ev, rows), "dropped": dropped,
+             "pinned": [{"type": c.type, "question": c.question, "spec": c.spec} for c, _ in rows if not c.hand]}
+    return records, stats
+
+
+def _ids_and_splits(rows: list[tuple[Candidate, list[str]]], previous: dict[str, dict]) -> list[dict]:
+    """Ids (type + counter in order of appearance) and the ~60/40 split (per type, by a hash of the text).
+
+    A question found in ``previous`` keeps its id and split, so that pinned questions stay where the reranker
+    and the benchmarks saw them; a new one takes the next free number and a split from its own hash.
+    """
     by_type: dict[str, list[tuple[Candidate, list[str]]]] = defaultdict(list)
     for row in rows:
         by_type[row[0].type].append(row)
     split_of: dict[str, str] = {}
-    for group in by_type.values():
-        ranked = sorted(group, key=lambda r: _digest(r[0].question))
-        n_train = round(len(ranked) * TRAIN_SHARE)
-        for i, (cand, _) in enumerate(ranked):
-            split_of[cand.question] = "train" if i < n_train else "test"
-    records = []
-    counters: Counter = Counter()
-    for cand, answers in rows:
-        counters[cand.type] += 1
-        records.append({"id": f"films-{cand.type}-{counters[cand.type]:03d}", "question": cand.question,
-                        "answers": answers, "type": cand.type, "split": split_of[cand.question]})
-    stats = {"skipped": dict(skipped), "hand": sum(c.hand for c, _ in rows),
-             "templated": sum(not c.hand for c, _ in rows),
-             "hand_by_type": Counter(c.type for c, _ in rows if c.hand),
-             "ambiguous_gold": _ambiguous_gold(kg, ev, rows)}
-    return records, stats
+    id_of: dict[str, str] = {}
+    for qtype, group in by_type.items():
+        kept = {c.question: previous[c.question] for c, _ in group
+                if c.question in previous and previous[c.question].get("type") == qtype}
+        if not kept:  # a fresh set: rank by hash so each type splits ~60/40 exactly
+            ranked = sorted(group, key=lambda r: _digest(r[0].question))
+            n_train = round(len(ranked) * TRAIN_SHARE)
+            for i, (cand, _) in enumerate(ranked):
+                split_of[cand.question] = "train" if i < n_train else "test"
+            for i, (cand, _) in enumerate(group, 1):
+                id_of[cand.question] = f"films-{qtype}-{i:03d}"
+            continue
+        used = {r["id"] for r in kept.values()}
+        numbers = [int(i.rsplit("-", 1)[1]) for i in used if i.rsplit("-", 1)[1].isdigit()]
+        counter = max(numbers, default=0)
+        for cand, _ in group:
+            old = kept.get(cand.question)
+            if old is not None:
+                id_of[cand.question], split_of[cand.question] = old["id"], old["split"]
+                continue
+            counter += 1
+            id_of[cand.question] = f"films-{qtype}-{counter:03d}"
+            share = int(_digest(cand.question)[:8], 16) / 0xFFFFFFFF
+            split_of[cand.question] = "train" if share < TRAIN_SHARE else "test"
+    return [{"id": id_of[c.question], "question": c.question, "answers": answers, "type": c.type,
+             "split": split_of[c.question]} for c, answers in rows]
 
 
 def _ambiguous_gold(kg, ev: Evaluator, rows) -> list[str]:
@@ -648,10 +717,16 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--check", action="store_true", help="validate only; write nothing")
     parser.add_argument("--show", action="store_true", help="print every question and its gold answers")
+    parser.add_argument("--resample", action="store_true",
+                        help=f"draw the templated questions anew and re-pin them in {PINNED_FILE.name}")
     parser.add_argument("--out", type=Path, default=OUT_FILE)
+    parser.add_argument("--kg", type=Path, default=KG_DIR, help="the KG folder (default: the embedded film KG)")
+    parser.add_argument("--pinned", type=Path, default=PINNED_FILE, help="the pinned templated questions")
     args = parser.parse_args(argv)
-    kg = load_kg(KG_DIR)
-    records, stats = build(kg)
+    kg = load_kg(args.kg)
+    pinned = None if args.resample or not args.pinned.exists() else read_pinned(args.pinned)
+    previous = {} if args.resample else read_previous(args.out)
+    records, stats = build(kg, pinned, previous)
     if args.show:
         for r in records:
             print(f"[{r['type']}/{r['split']}] {r['question']}  ->  {len(r['answers'])}: {r['answers'][:8]}")
@@ -666,6 +741,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"hand-written {stats['hand']}, templated {stats['templated']}, skipped templated {stats['skipped']}")
     for note in stats["ambiguous_gold"]:
         print(f"note: ambiguous gold name {note}")
+    for note in stats["dropped"]:
+        print(f"note: pinned question dropped: {note}")
     missing = [t for t in TYPES if not counts[t]]
     if missing:
         raise SpecError(f"no questions of type(s) {missing}")
@@ -675,6 +752,11 @@ def main(argv: list[str] | None = None) -> int:
         for record in records:
             handle.write(json.dumps(record, ensure_ascii=False) + "\n")
     print(f"wrote {len(records)} questions to {args.out}")
+    if pinned is None:
+        with open(args.pinned, "w", encoding="utf-8") as handle:
+            for record in stats["pinned"]:
+                handle.write(json.dumps(record, ensure_ascii=False) + "\n")
+        print(f"pinned {len(stats['pinned'])} templated questions in {args.pinned}")
     return 0
 
 

@@ -120,6 +120,7 @@ ROLES = {  # role -> (relation, implied skill)
     "director": ("directed", "Directing"),
     "producer": ("produced", "Producing"),
     "screenwriter": ("wrote", "Screenwriting"),
+    "story writer": ("wrote", "Screenwriting"),  # a `wrote` edge with the qualifier {"credit": "story"}
     "actor": ("acted_in", "Acting"),
     "voice actor": ("voiced_in", "Voice Acting"),
     "composer": ("composed_music_for", "Film Scoring"),
@@ -132,6 +133,11 @@ ROLES = {  # role -> (relation, implied skill)
     "production designer": ("designed", "Production Design"),
 }
 CHARACTER_ROLES = {"actor", "voice actor", "puppeteer"}
+# Credit roles that qualify their edge, so that one relation answers "who wrote X" for screenplay and story
+# writers alike while a path can still tell them apart.
+CREDIT_QUALIFIERS = {"story writer": {"credit": "story"}}
+# Kinds that are feature films: each needs a writer, and a composer unless it is marked `unscored`.
+FEATURE_KINDS = {"film"}
 COMPANY_ROLES = {
     "production": "company_produced",
     "visual effects": "company_did_visual_effects",
@@ -197,7 +203,7 @@ def compile_kg(paths: list[Path]) -> tuple[list[dict], list[dict], Problems]:
             if kind == "company":  # fragments may know different founders or aliases
                 for key in ("founders", "aliases"):
                     merged[key] = list(dict.fromkeys(merged.get(key, []) + rec.get(key, [])))
-                for key in ("founded", "country", "parent", "description"):
+                for key in ("founded", "country", "parent", "renamed_to", "description"):
                     merged[key] = merged.get(key) or rec.get(key)
             if kind == "person":
                 merged["skills"] = list(dict.fromkeys(merged.get("skills", []) + rec.get("skills", [])))
@@ -273,7 +279,17 @@ def compile_kg(paths: list[Path]) -> tuple[list[dict], list[dict], Problems]:
         if not isinstance(desc, str) or not desc.strip():
             problems.add(file, number, f"{title!r}: needs a description")
             desc = ""
-        node(pid, "project", title, desc, year=year, kind=ptype)
+        unscored = rec.get("unscored")
+        if unscored is not None and (not isinstance(unscored, str) or not unscored.strip()):
+            problems.add(file, number, f"{title!r}: 'unscored' must say why there is no composer "
+                                       "(e.g. \"silent film\", \"period songs only\")")
+            unscored = None
+        unconfirmed = rec.get("composer_unconfirmed")
+        if unconfirmed is not None and (not isinstance(unconfirmed, str) or not unconfirmed.strip()):
+            problems.add(file, number, f"{title!r}: 'composer_unconfirmed' must say what could not be confirmed")
+            unconfirmed = None
+        node(pid, "project", title, desc, year=year, kind=ptype, unscored=unscored,
+             composer_unconfirmed=unconfirmed)
         if rec.get("aliases"):
             nodes[pid]["aliases"] = list(rec["aliases"])
         genres, keywords = rec.get("genres", []), rec.get("keywords", [])
@@ -303,6 +319,9 @@ def compile_kg(paths: list[Path]) -> tuple[list[dict], list[dict], Problems]:
                 edges.append({"source": pid, "relation": "part_of_franchise",
                               "target": simple("franchise", fr["name"], fr.get("description", ""))})
         directors = 0
+        roles_seen: set[str] = set()
+        written: set[str] = set()  # people with a screenplay credit here: a story credit adds nothing to theirs
+        story: list[dict] = []
         for credit in rec.get("credits", []):
             if not (isinstance(credit, list) and 2 <= len(credit) <= 3 and all(isinstance(c, str) for c in credit)):
                 problems.add(file, number, f"{title!r}: bad credit {credit!r}")
@@ -315,12 +334,30 @@ def compile_kg(paths: list[Path]) -> tuple[list[dict], list[dict], Problems]:
             if person is None:
                 continue
             directors += role == "director"
+            roles_seen.add(role)
             edge = {"source": person, "relation": ROLES[role][0], "target": pid}
             if len(credit) == 3 and role in CHARACTER_ROLES and credit[2].strip():
                 edge["qualifiers"] = {"character": credit[2].strip()}
+            elif len(credit) == 3:
+                problems.add(file, number, f"{title!r}: only actor, voice actor and puppeteer credits take a "
+                                           f"third field (the character), got {credit!r}")
+            if role in CREDIT_QUALIFIERS:
+                edge["qualifiers"] = dict(CREDIT_QUALIFIERS[role])
+                story.append(edge)
+                continue
+            if role == "screenwriter":
+                written.add(person)
             edges.append(edge)
+        edges.extend(e for e in story if e["source"] not in written)
         if directors == 0:
             problems.add(file, number, f"{title!r}: needs at least one director credit")
+        if ptype in FEATURE_KINDS and not roles_seen & {"screenwriter", "story writer"}:
+            problems.add(file, number, f"{title!r}: a feature film needs a screenwriter or story writer credit")
+        if ptype in FEATURE_KINDS and "composer" not in roles_seen and not (unscored or unconfirmed):
+            problems.add(file, number, f"{title!r}: a feature film needs a composer credit, or 'unscored' saying why "
+                                       "it has no original score (or 'composer_unconfirmed' saying what is unknown)")
+        if (unscored or unconfirmed) and "composer" in roles_seen:
+            problems.add(file, number, f"{title!r}: marked 'unscored' or 'composer_unconfirmed' but has a composer")
         for entry in rec.get("companies", []):
             if not (isinstance(entry, list) and len(entry) == 2 and entry[0] in COMPANY_ROLES):
                 problems.add(file, number, f"{title!r}: bad company entry {entry!r}")
@@ -381,6 +418,12 @@ def compile_kg(paths: list[Path]) -> tuple[list[dict], list[dict], Problems]:
             else:
                 parent = f"company:{slugify(rec['parent'])}"
                 edges.append({"source": cid, "relation": "subsidiary_of", "target": parent})
+        new_name = rec.get("renamed_to")
+        if new_name:
+            if new_name not in companies or new_name == name:
+                problems.add(file, number, f"company {name!r}: renamed_to {new_name!r} has no company record")
+            else:
+                edges.append({"source": cid, "relation": "renamed_to", "target": f"company:{slugify(new_name)}"})
         if rec.get("country"):
             edges.append({"source": cid, "relation": "based_in", "target": simple("country", rec["country"])})
     # Drop exact duplicate edges (the same credit written twice).
