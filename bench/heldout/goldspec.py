@@ -4,23 +4,31 @@ A spec is one JSON object of one of these forms (they nest):
 
 * ``{"topic": ID | [ID, ...], "path": [STEP, ...], "filter": FILTER}``: walk ``path`` from the topic node(s);
   the answers are every node reached, minus the topic nodes themselves. ``filter`` is optional.
+* ``{"from": SPEC, "path": [STEP, ...], "filter": FILTER}``: walk ``path`` from the answer set of another spec
+  (the people credited on any Pixar film: ``from`` Pixar's films, one step over the credit relations). With
+  ``"min_count": N`` only the nodes reached from at least ``N`` distinct start nodes are kept (directors of three
+  or more science-fiction films); with ``"top": K`` the ``K`` best-supported ones, ties included (the composer of
+  the most Spielberg films).
 * ``{"ids": [ID, ...]}``: explicit answer node ids (each must exist in the KG).
 * ``{"and": [SPEC, ...]}`` / ``{"or": [SPEC, ...]}``: intersection / union of the answer sets.
 * ``{"minus": [SPEC, SPEC]}``: the first answer set without the second.
 * ``{"count": SPEC}``: the single answer is the number of answers of ``SPEC``, as a string (``"7"``).
 * ``{"similar_to": ID, "relation_min": {RELATION: N, ...}, "filter": FILTER}``: nodes that share at least ``N``
   targets of every listed out-relation with ``ID`` (e.g. a genre and two keywords), ``ID`` itself excluded.
-* ``{"absent": [NAME, ...]}``: an abstention question; no node may have any of these names (checked), and the
-  answer list is empty.
+* ``{"character": [NAME, ...], "relations": [REL, ...], "project": ID | [ID, ...]}``: the people credited with one of
+  these character names (edge qualifier ``character``, compared after name normalisation) on ``relations``
+  (default ``acted_in``, ``voiced_in``, ``puppeteered``), on the given projects only when ``project`` is set.
+* ``{"absent": [NAME, ...], "types": [TYPE, ...]}``: an abstention question; no node (of these types, when given)
+  may have any of these names (checked), and the answer list is empty.
 
 Any spec may also carry ``"rule"``: a sentence for the human reader saying why this set is the right one.
 
-``STEP`` is ``{"relation": R, "inverse": false}`` (follow ``R`` from source to target; ``true`` walks it
-backwards), optionally with ``"qualifier": {"character": "Han Solo"}`` to keep only edges whose qualifiers match
-(case-insensitive, after name normalisation), and with ``"both": true`` for a symmetric relation (spouse,
-sibling) that the KG stores in one direction only for some pairs: the step then walks the edge either way; and
-with ``"filter": FILTER`` to keep only the nodes of that step that pass it ("X's mom": ``parents`` filtered to
-``gender`` ``female``, then the next step).
+``STEP`` is ``{"relation": R, "inverse": false}``: follow ``R`` from source to target (``true`` walks it backwards;
+``R`` may be a list of relations, any of which may be followed). Optional keys: ``"qualifier": {"character": "Han
+Solo"}`` keeps only edges whose qualifiers match (case-insensitive, after name normalisation); ``"both": true``
+walks the edge either way, for a symmetric relation (spouse, sibling) that the KG stores in one direction per pair;
+``"filter": FILTER`` keeps only the nodes of that step that pass it ("X's mom": ``parents`` filtered to ``gender``
+``female``, then the next step).
 
 ``FILTER`` keeps answers that satisfy every key given: ``"type"`` (node type or list of them), ``"attr"``
 (``{"kind": "film"}``, ``{"year": [1980, 1989]}`` for an inclusive range), ``"has"`` (a STEP plus ``"target"``: the
@@ -59,18 +67,20 @@ def _qualifier_ok(qualifiers: dict | None, wanted: dict | None) -> bool:
 
 def step(kg: KnowledgeGraph, frontier: Iterable[str], spec: dict, where: str) -> set[str]:
     """Every node one ``spec`` step away from ``frontier``."""
-    relation = spec.get("relation")
-    if not isinstance(relation, str):
-        raise GoldError(f"{where}: a path step needs a 'relation' string, got {spec!r}")
-    if relation not in kg.schema.relations and relation not in set(kg.relations()):
-        raise GoldError(f"{where}: relation {relation!r} is not in the KG {kg.name!r}")
+    relations = _as_list(spec.get("relation"))
+    if not relations or not all(isinstance(r, str) for r in relations):
+        raise GoldError(f"{where}: a path step needs a 'relation' string (or list of them), got {spec!r}")
+    for relation in relations:
+        if relation not in kg.schema.relations and relation not in set(kg.relations()):
+            raise GoldError(f"{where}: relation {relation!r} is not in the KG {kg.name!r}")
     direction = "both" if spec.get("both", False) else ("in" if spec.get("inverse", False) else "out")
     wanted = spec.get("qualifier")
     out: set[str] = set()
     for node in frontier:
-        for hop in kg.neighbors(node, relation, direction):
-            if _qualifier_ok(hop.edge.qualifiers, wanted):
-                out.add(hop.node)
+        for relation in relations:
+            for hop in kg.neighbors(node, relation, direction):
+                if _qualifier_ok(hop.edge.qualifiers, wanted):
+                    out.add(hop.node)
     return apply_filter(kg, out, spec.get("filter"), where)
 
 
@@ -130,6 +140,42 @@ def _similar(kg: KnowledgeGraph, spec: dict, where: str) -> set[str]:
     return apply_filter(kg, (candidates or set()) - {anchor}, spec.get("filter"), where)
 
 
+def _walk_from(kg: KnowledgeGraph, spec: dict, where: str) -> set[str]:
+    start = answer_ids(kg, spec["from"], where)
+    path = spec.get("path") or []
+    if "min_count" not in spec and "top" not in spec:
+        return apply_filter(kg, walk(kg, start, path, where), spec.get("filter"), where)
+    support: dict[str, int] = {}
+    for node in start:
+        for reached in walk(kg, [node], path, where):
+            support[reached] = support.get(reached, 0) + 1
+    kept = apply_filter(kg, set(support), spec.get("filter"), where)
+    if "min_count" in spec:
+        kept = {n for n in kept if support[n] >= spec["min_count"]}
+    if "top" in spec and kept:
+        ranked = sorted((support[n] for n in kept), reverse=True)
+        floor = ranked[min(spec["top"], len(ranked)) - 1]  # the K-th best support; ties with it are kept
+        kept = {n for n in kept if support[n] >= floor}
+    return kept
+
+
+CHARACTER_RELATIONS = ("acted_in", "voiced_in", "puppeteered")
+
+
+def _credited_as(kg: KnowledgeGraph, spec: dict, where: str) -> set[str]:
+    names = {normalize_name(n) for n in _as_list(spec["character"])}
+    relations = set(_as_list(spec.get("relations") or CHARACTER_RELATIONS))
+    projects = set(_as_list(spec["project"])) if spec.get("project") else None
+    for node_id in projects or ():
+        _need_node(kg, node_id, where)
+    found = {e.source for e in kg.iter_edges()
+             if e.relation in relations and (projects is None or e.target in projects)
+             and normalize_name(str((e.qualifiers or {}).get("character", ""))) in names}
+    if not found:
+        raise GoldError(f"{where}: nobody is credited as {sorted(names)}")
+    return found
+
+
 def answer_ids(kg: KnowledgeGraph, spec: dict, where: str = "gold") -> set[str]:
     """The answer node ids of a spec (for ``count`` see :func:`answers_of`)."""
     if not isinstance(spec, dict):
@@ -146,8 +192,12 @@ def answer_ids(kg: KnowledgeGraph, spec: dict, where: str = "gold") -> set[str]:
     if "minus" in spec:
         first, second = spec["minus"]
         return answer_ids(kg, first, where) - answer_ids(kg, second, where)
+    if "from" in spec:
+        return _walk_from(kg, spec, where)
     if "similar_to" in spec:
         return _similar(kg, spec, where)
+    if "character" in spec:
+        return apply_filter(kg, _credited_as(kg, spec, where), spec.get("filter"), where)
     if "topic" in spec:
         topics = _as_list(spec["topic"])
         for node_id in topics:
@@ -155,7 +205,7 @@ def answer_ids(kg: KnowledgeGraph, spec: dict, where: str = "gold") -> set[str]:
         path = spec.get("path") or []
         reached = walk(kg, topics, path, where) - set(topics)
         return apply_filter(kg, reached, spec.get("filter"), where)
-    raise GoldError(f"{where}: a gold spec needs one of topic/ids/and/or/minus/similar_to/count/absent, "
+    raise GoldError(f"{where}: a gold spec needs one of topic/from/ids/and/or/minus/similar_to/character/count/absent, "
                     f"got keys {sorted(spec)}")
 
 
@@ -167,7 +217,9 @@ def answers_of(kg: KnowledgeGraph, spec: dict, where: str = "gold") -> list[str]
             or the spec is malformed.
     """
     if "absent" in spec:
-        present = [name for name in spec["absent"] if kg.find(name)]
+        types = set(_as_list(spec["types"])) if spec.get("types") else None
+        present = [name for name in spec["absent"]
+                   if any(types is None or n.type in types for n in kg.find(name))]
         if present:
             raise GoldError(f"{where}: abstention question names {present}, which the KG has")
         return []

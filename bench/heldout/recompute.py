@@ -99,6 +99,10 @@ def main(argv: list[str] | None = None) -> int:
         if path not in kgs:
             kgs[path] = load_kg(path)
         for file in entry["files"]:
+            if not (HERE / file).is_file():
+                print(f"{entry['name']}: {HERE / file}: no such question file")
+                status = 1
+                continue
             count, changed, problems = recompute_file(kgs[path], HERE / file, write=not args.check)
             print(f"{entry['name']}: {file}: {count} questions, {changed} with changed answers")
             for problem in problems:
