@@ -5,6 +5,9 @@ Usage::
     python data/films/src/compile.py            # validate all fragments, write nodes/edges
     python data/films/src/compile.py --check F  # validate one fragment on its own, write nothing
 
+Fragments are the numbered files ``NN_area.jsonl`` of this folder (the other JSONL files here are the pinned
+templated questions and the cross-check notes).
+
 Fragments follow ``FORMAT.md``. Problems are reported as ``file:line: message`` and nothing is
 written while any remain. People, companies and franchises named in several fragments are merged
 by exact name (skills and aliases are united; the first bio wins).
@@ -436,11 +439,16 @@ def compile_kg(paths: list[Path]) -> tuple[list[dict], list[dict], Problems]:
     return list(nodes.values()), unique, problems
 
 
+def fragment_paths(folder: Path = HERE) -> list[Path]:
+    """The fragments, ``NN_area.jsonl``; other JSONL files here (pinned questions, cross-check notes) are not KG."""
+    return sorted(folder.glob("[0-9][0-9]_*.jsonl"))
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--check", type=Path, help="validate one fragment alone and write nothing")
     args = parser.parse_args()
-    paths = [args.check] if args.check else sorted(HERE.glob("*.jsonl"))
+    paths = [args.check] if args.check else fragment_paths()
     nodes, edges, problems = compile_kg(paths)
     for p in problems:
         print(p)
