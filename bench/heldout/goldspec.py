@@ -43,9 +43,10 @@ from collections.abc import Iterable
 from typing import Any
 
 from assistant.kg import KnowledgeGraph, normalize_name
+from assistant.kg.errors import KGQAError
 
 
-class GoldError(ValueError):
+class GoldError(KGQAError, ValueError):
     """A gold spec that does not fit the KG or the spec grammar, with the question id."""
 
 
