@@ -32,6 +32,15 @@ class KGQAError(Exception):
         self.file = file
         self.line = line
 
+    def sentence(self) -> str:
+        """The error as one line for a console or a chat bubble: the place (when the message does not already
+        start with it) and the first line of the message."""
+        text = (str(self).strip().splitlines() or [type(self).__name__])[0]
+        if self.file and not text.startswith(str(self.file)):
+            where = f"{self.file}:{self.line}" if self.line is not None else str(self.file)
+            text = f"{where}: {text}"
+        return text
+
 
 class KGLoadError(KGQAError, ValueError):
     """Raised when a KG file is malformed; carries every problem found, not only the first."""
@@ -44,6 +53,14 @@ class KGLoadError(KGQAError, ValueError):
         first = self.problems[0] if self.problems else None
         super().__init__(f"{len(self.problems)} problem(s) in the KG input:\n{shown}{tail}",
                          first.file if first else None, first.line if first else None)
+
+    def sentence(self) -> str:
+        """The first problem, and how many more there are."""
+        if not self.problems:
+            return "the KG input has problems"
+        more = len(self.problems) - 1
+        tail = f" (and {more} more problem{'s' if more > 1 else ''})" if more else ""
+        return f"{self.problems[0]}{tail}"
 
 
 class ProblemLog:

@@ -44,7 +44,7 @@ def load_kg(path: str | Path, fmt: str | None = None) -> KnowledgeGraph:
     path = Path(path)
     fmt = fmt or detect_format(path)
     if fmt not in LOADERS:
-        raise ValueError(f"unknown KG format {fmt!r}; choose one of {sorted(LOADERS)}")
+        raise KGLoadError([Problem(str(path), None, f"unknown KG format {fmt!r}; choose one of {sorted(LOADERS)}")])
     return LOADERS[fmt](path)
 
 

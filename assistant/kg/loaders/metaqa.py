@@ -12,7 +12,7 @@ from pathlib import Path
 
 from assistant.kg.errors import ProblemLog
 from assistant.kg.graph import Edge, KnowledgeGraph, Node
-from assistant.kg.loaders.common import numbered_lines
+from assistant.kg.loaders.common import bad_identifier, numbered_lines
 from assistant.kg.schema import RelationSpec, Schema
 
 # relation -> (object type, forward verbalisation, inverse verbalisation)
@@ -67,6 +67,11 @@ def load_metaqa(path: str | Path) -> KnowledgeGraph:
             log.add(str(path), number, f"expected 'subject|relation|object', got {line[:80]!r}")
             continue
         subject, relation, obj = (p.strip() for p in parts)
+        problem = (bad_identifier(subject, "subject") or bad_identifier(relation, "relation")
+                   or bad_identifier(obj, "object"))
+        if problem:
+            log.add(str(path), number, problem)
+            continue
         obj_type = METAQA_RELATIONS.get(relation, ("entity",))[0]
         source, target = f"{SUBJECT_TYPE}:{subject}", f"{obj_type}:{obj}"
         if (source, relation, target) in seen:
@@ -76,5 +81,7 @@ def load_metaqa(path: str | Path) -> KnowledgeGraph:
             if node_id not in kg.nodes:
                 kg.add_node(Node(node_id, node_type, name))
         kg.add_edge(Edge(source, relation, target))
+    if not kg.nodes and not log:
+        log.add(str(path), None, "holds no facts; expected 'subject|relation|object' lines")
     log.raise_if_any()
     return kg

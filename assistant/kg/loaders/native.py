@@ -3,11 +3,20 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
 from assistant.kg.errors import ProblemLog
 from assistant.kg.graph import Edge, KnowledgeGraph, Node
-from assistant.kg.loaders.common import numbered_lines, parse_schema
+from assistant.kg.loaders.common import (
+    bad_identifier,
+    bad_mapping,
+    bad_text,
+    json_error,
+    numbered_lines,
+    parse_schema,
+    strict_json,
+)
 
 NODE_FILE, EDGE_FILE, SCHEMA_FILE = "nodes.jsonl", "edges.jsonl", "schema.json"
 
@@ -16,23 +25,46 @@ def is_native(path: Path) -> bool:
     return path.is_dir() and (path / NODE_FILE).exists() and (path / EDGE_FILE).exists()
 
 
-def _json_lines(path: Path, log: ProblemLog):
+def _json_lines(path: Path, log: ProblemLog) -> Iterator[tuple[int, dict]]:
     for number, line in numbered_lines(path, log):
         if not line.strip():
             continue
         try:
-            record = json.loads(line)
-        except json.JSONDecodeError as exc:
-            log.add(str(path), number, f"invalid JSON ({exc.msg} at column {exc.colno})")
+            record = strict_json(line)
+        except ValueError as exc:  # JSONDecodeError, or NaN / duplicate key / too deep
+            log.add(str(path), number, json_error(exc))
             continue
         if not isinstance(record, dict):
-            log.add(str(path), number, "expected a JSON object")
+            log.add(str(path), number, f"expected a JSON object, got {type(record).__name__}")
             continue
         yield number, record
 
 
-def _str_list(value) -> bool:
-    return isinstance(value, list) and all(isinstance(v, str) for v in value)
+def node_problem(rec: dict, schema_types: dict[str, str]) -> str | None:
+    """Why a node record cannot be loaded (``None`` when it can)."""
+    node_id, node_type, name = rec.get("id"), rec.get("type"), rec.get("name")
+    if (problem := bad_identifier(node_id, "'id'")) is not None:
+        return problem
+    label = f"node {node_id!r}"
+    if not isinstance(name, str) or not name.strip():
+        return f"{label}: expected a non-empty string 'name'"
+    if (problem := bad_text(name, "'name'")) is not None:
+        return f"{label}: {problem}"
+    if node_type not in schema_types:
+        return f"{label}: type {node_type!r} is not one of {sorted(schema_types)} declared in {SCHEMA_FILE}"
+    aliases = rec.get("aliases", [])
+    if not isinstance(aliases, list) or not all(isinstance(a, str) for a in aliases):
+        return f"{label}: 'aliases' must be a list of strings"
+    for alias in aliases:
+        if (problem := bad_text(alias, "an alias")) is not None:
+            return f"{label}: {problem}"
+    description = rec.get("description", "")
+    if description is not None and (problem := bad_text(description, "'description'", multiline=True)):
+        return f"{label}: {problem}"
+    attributes = rec.get("attributes") or None
+    if (problem := bad_mapping(attributes, "'attributes'")) is not None:
+        return f"{label}: {problem}"
+    return None
 
 
 def load_native(folder: str | Path) -> KnowledgeGraph:
@@ -52,38 +84,25 @@ def load_native(folder: str | Path) -> KnowledgeGraph:
     nodes_path, edges_path = folder / NODE_FILE, folder / EDGE_FILE
     for number, rec in _json_lines(nodes_path, log):
         where = (str(nodes_path), number)
-        node_id, node_type, name = rec.get("id"), rec.get("type"), rec.get("name")
-        if not isinstance(node_id, str) or not node_id:
-            log.add(*where, "expected a non-empty string 'id'")
+        problem = node_problem(rec, schema.node_types)
+        if problem is not None:
+            log.add(*where, problem)
             continue
-        if not isinstance(name, str) or not name.strip():
-            log.add(*where, f"node {node_id!r}: expected a non-empty string 'name'")
+        if rec["id"] in kg.nodes:
+            log.add(*where, f"duplicate node id {rec['id']!r}")
             continue
-        if node_type not in schema.node_types:
-            log.add(*where, f"node {node_id!r}: type {node_type!r} is not one of "
-                    f"{sorted(schema.node_types)} declared in {SCHEMA_FILE}")
-            continue
-        aliases = rec.get("aliases", [])
-        if not _str_list(aliases):
-            log.add(*where, f"node {node_id!r}: 'aliases' must be a list of strings")
-            continue
-        description = rec.get("description", "")
-        attributes = rec.get("attributes") or None
-        if not isinstance(description, str):
-            log.add(*where, f"node {node_id!r}: 'description' must be a string")
-            continue
-        if attributes is not None and not isinstance(attributes, dict):
-            log.add(*where, f"node {node_id!r}: 'attributes' must be an object")
-            continue
-        if node_id in kg.nodes:
-            log.add(*where, f"duplicate node id {node_id!r}")
-            continue
-        kg.add_node(Node(node_id, node_type, name, tuple(aliases), description, attributes))
+        kg.add_node(Node(rec["id"], rec["type"], rec["name"], tuple(rec.get("aliases", [])),
+                         rec.get("description") or "", rec.get("attributes") or None))
+    if not kg.nodes and not log:
+        log.add(str(nodes_path), None, "holds no nodes; expected one JSON object per line "
+                '({"id": ..., "type": ..., "name": ...})')
     for number, rec in _json_lines(edges_path, log):
         where = (str(edges_path), number)
         source, relation, target = rec.get("source"), rec.get("relation"), rec.get("target")
-        if not all(isinstance(v, str) and v for v in (source, relation, target)):
-            log.add(*where, "expected non-empty strings 'source', 'relation', 'target'")
+        problem = next((p for v, k in ((source, "'source'"), (relation, "'relation'"), (target, "'target'"))
+                        if (p := bad_identifier(v, k)) is not None), None)
+        if problem is not None:
+            log.add(*where, f"expected non-empty strings 'source', 'relation', 'target' ({problem})")
             continue
         spec = schema.relations.get(relation)
         if spec is None:
@@ -100,8 +119,8 @@ def load_native(folder: str | Path) -> KnowledgeGraph:
                 break
         else:
             qualifiers = rec.get("qualifiers") or None
-            if qualifiers is not None and not isinstance(qualifiers, dict):
-                log.add(*where, "'qualifiers' must be an object")
+            if (problem := bad_mapping(qualifiers, "'qualifiers'")) is not None:
+                log.add(*where, problem)
                 continue
             kg.add_edge(Edge(source, relation, target, qualifiers))
     log.raise_if_any()

@@ -5,6 +5,9 @@ WN18RR, gzipped or not), ``entity2text`` (names; in WN18RR "lemma, definition"),
 ``entity2shortdesc`` (FB15k-237 "Name -- description") and ``relation2text`` (readable relation
 names). A single ``head<TAB>relation<TAB>tail`` file loads too. The split of each edge is kept
 as index ranges in ``kg.metadata["splits"]`` for link-prediction benchmarks.
+
+An ``entity2shortdesc`` line without `` -- `` holds a name and no description (FB15k-237 has 47 such lines); it
+names the entity when ``entity2text`` does not. Ids, relations and names may not hold control characters.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from pathlib import Path
 
 from assistant.kg.errors import ProblemLog
 from assistant.kg.graph import Edge, KnowledgeGraph, Node
-from assistant.kg.loaders.common import first_existing, numbered_lines
+from assistant.kg.loaders.common import bad_identifier, bad_text, first_existing, numbered_lines
 from assistant.kg.schema import RelationSpec, Schema, humanize_relation
 
 SPLITS = {"train": ["train"], "valid": ["valid", "dev"], "test": ["test"]}
@@ -43,7 +46,12 @@ def _read_pairs(path: Path, log: ProblemLog) -> dict[str, str]:
         if not sep:
             log.add(str(path), number, "expected 'id<TAB>text'")
             continue
-        out[key.strip()] = value.strip()
+        key, value = key.strip(), value.strip()
+        problem = bad_identifier(key, "id") or bad_text(value, "the text")
+        if problem:
+            log.add(str(path), number, problem)
+            continue
+        out[key] = value
     return out
 
 
@@ -85,8 +93,16 @@ def load_triples(path: str | Path, default_type: str | None = None) -> Knowledge
             if len(parts) != 3 or not all(p.strip() for p in parts):
                 log.add(str(file), number, f"expected 'head<TAB>relation<TAB>tail', got {line[:80]!r}")
                 continue
-            triples.append((parts[0].strip(), parts[1].strip(), parts[2].strip()))
+            head, relation, tail = (p.strip() for p in parts)
+            problem = (bad_identifier(head, "head") or bad_identifier(relation, "relation")
+                       or bad_identifier(tail, "tail"))
+            if problem:
+                log.add(str(file), number, problem)
+                continue
+            triples.append((head, relation, tail))
         splits[split] = [start, len(triples)]
+    if not triples and not log:
+        log.add(str(files.get("train", path)), None, "holds no triples; expected 'head<TAB>relation<TAB>tail' lines")
     # WordNet relations look like "_hypernym" and its entity2text holds "lemma, definition".
     wordnet_style = path.is_dir() and bool(triples) and all(r.startswith("_") for _, r, _ in triples)
     default_type = default_type or ("synset" if wordnet_style else "entity")
@@ -98,8 +114,10 @@ def load_triples(path: str | Path, default_type: str | None = None) -> Knowledge
     descriptions: dict[str, str] = {}
     if desc_file:
         for key, text in _read_pairs(desc_file, log).items():
-            _, sep, desc = text.partition(" -- ")
+            name, sep, desc = text.partition(" -- ")
             descriptions[key] = desc.strip() if sep else ""
+            if name.strip():
+                names.setdefault(key, name.strip())  # "Name -- description", or only a name
     if wordnet_style:  # "lemma, definition"
         for key, text in list(names.items()):
             lemma, _, definition = text.partition(", ")
