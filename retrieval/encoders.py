@@ -18,14 +18,16 @@ from typing import Any, Protocol
 import numpy as np
 
 from assistant.config import set_offline
+from assistant.kg.errors import KGQAError
 from assistant.progress import Progress, library_bars_off
 
 #: texts encoded between two progress updates (sentence-transformers sorts by length within each call)
 PROGRESS_CHUNK = 1024
 
 
-class EncoderUnavailable(RuntimeError):
-    """An encoder's model files are missing or unreadable."""
+class EncoderUnavailable(KGQAError, RuntimeError):
+    """An encoder's model files are missing or unreadable (the user can fix it: train, reinstall, or point
+    ``--checkpoint`` elsewhere)."""
 
 
 def base_model_path() -> Path:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import sys
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -12,7 +13,7 @@ import numpy as np
 from assistant.kg.graph import KnowledgeGraph
 from assistant.progress import Progress
 from retrieval.encoders import Encoder
-from retrieval.index import Index, RemoteIndex
+from retrieval.index import Index, IndexMissing, RemoteIndex
 from retrieval.node_text import node_text, text_hash
 from retrieval.store import ChromaStore
 
@@ -62,9 +63,10 @@ def sync_collections(
     texts: dict[str, dict[str, str]],
     encoder: Encoder,
     progress: bool = True,
+    force: bool = False,
 ) -> tuple[int, int]:
-    """Bring the encoder's collections in line with ``texts``: embed new or changed nodes, delete
-    the removed ones. Returns ``(embedded, deleted)``."""
+    """Bring the encoder's collections in line with ``texts``: embed new or changed nodes (every node with
+    ``force``), delete the removed ones. Returns ``(embedded, deleted)``."""
     plan: list[tuple[str, list[str], list[str]]] = []
     deleted = 0
     prefix = store.collection(encoder.name, "")
@@ -77,7 +79,8 @@ def sync_collections(
         col = store.collection(encoder.name, node_type)
         stored = store.metadata(col)
         # The hash covers the model too: new weights must re-embed everything.
-        changed = [i for i, t in by_id.items() if stored.get(i, {}).get("hash") != text_hash(encoder.model_id + t)]
+        changed = [i for i, t in by_id.items()
+                   if force or stored.get(i, {}).get("hash") != text_hash(encoder.model_id + t)]
         stale = [i for i in stored if i not in by_id]
         store.delete(col, stale)
         deleted += len(stale)
@@ -158,6 +161,48 @@ def _entry(kg: KnowledgeGraph, texts: dict, encoder: Encoder, fp: str) -> dict:
             "node_types": sorted(texts), "built": time.strftime("%Y-%m-%dT%H:%M:%S")}
 
 
+def copy_collections(source: ChromaStore, target: ChromaStore, names: list[str]) -> int:
+    """Copy whole collections (vectors and metadata) from one store into another; returns the vectors copied."""
+    copied = 0
+    for name in names:
+        for ids, embeddings, metadatas in source.items(name):
+            target.upsert(name, ids, embeddings, metadatas)
+            copied += len(ids)
+    return copied
+
+
+def _fresh_staging(index: Index, manifest: dict, encoder: Encoder, progress: bool) -> tuple[Path, ChromaStore, dict]:
+    """For ``--force``: an empty staging store into which the *other* encoders' collections are copied through
+    Chroma's API (so that damaged files of the live version are not copied along); an encoder whose
+    collections cannot be read is dropped from the manifest with a warning."""
+    staging = index.stage(copy=False)
+    store = ChromaStore.persistent(staging)
+    others = {name: entry for name, entry in manifest.get("encoders", {}).items() if name != encoder.name}
+    if not others or index.current is None:
+        return staging, store, {**manifest, "encoders": {}}
+    kept: dict = {}
+    old = ChromaStore.persistent(index.current)
+    try:
+        names = old.collections()
+        for name, entry in others.items():
+            prefix = old.collection(name, "")
+            try:
+                copy_collections(old, store, [c for c in names if c.startswith(prefix)])
+                kept[name] = entry
+            except Exception as exc:  # noqa: BLE001 -- a damaged store is why --force exists: say what is lost
+                print(f"warning: encoder {name!r} could not be copied from the old index ({exc}); "
+                      f"rebuild it with `kgqa index --encoder {name}`", file=sys.stderr)
+                for col in store.collections():
+                    if col.startswith(prefix):
+                        store.drop(col)
+    finally:
+        old.close()
+    if progress:
+        print(f"--force: re-embedding every node with {encoder.name!r}; kept {', '.join(kept) or 'no'} other "
+              "encoder(s)", file=sys.stderr)
+    return staging, store, {**manifest, "encoders": kept}
+
+
 def build_index(
     kg: KnowledgeGraph, root: str | Path | RemoteIndex, encoder: Encoder, progress: bool = True,
     force: bool = False,
@@ -165,27 +210,39 @@ def build_index(
     """Build or refresh the index of ``kg`` at ``root`` (a folder, or a :class:`RemoteIndex`).
 
     In a folder the work happens in a staging copy; the live index changes only when the build
-    completes, so an error or Ctrl-C leaves the previous index usable.
+    completes, so an error, Ctrl-C or ``kill -9`` leaves the previous index usable (and the next run
+    removes the staging folder). ``force`` re-embeds every node with ``encoder`` into a fresh store (other
+    encoders' vectors are copied over), so it also repairs a damaged index.
     """
     index = root if isinstance(root, (Index, RemoteIndex)) else Index(root)
     started = time.perf_counter()
     texts = node_texts(kg)
     fp = fingerprint(texts, encoder.model_id)
-    manifest = index.manifest()
+    try:
+        manifest = index.manifest()
+    except IndexMissing:
+        if not force:
+            raise
+        manifest = {"encoders": {}}  # a damaged manifest: --force starts over
     entry = manifest.get("encoders", {}).get(encoder.name, {})
     if not force and entry.get("fingerprint") == fp:
+        if isinstance(index, Index):
+            index.clean_stale()  # an interrupted earlier build's copy must not outlive this run
         return IndexReport(encoder.name, str(index.root), kg.num_nodes, 0, 0,
                            time.perf_counter() - started, True)
     if isinstance(index, RemoteIndex):
         store = index.open_store()
-        embedded, deleted = sync_collections(store, kg, texts, encoder, progress)
+        embedded, deleted = sync_collections(store, kg, texts, encoder, progress, force=force)
         manifest.setdefault("encoders", {})[encoder.name] = _entry(kg, texts, encoder, fp)
         manifest["kg"] = kg.name
         store.write_manifest(manifest)
         return IndexReport(encoder.name, index.url, kg.num_nodes, embedded, deleted,
                            time.perf_counter() - started, False)
-    staging = index.stage()
-    store = ChromaStore.persistent(staging)
+    if force:
+        staging, store, manifest = _fresh_staging(index, manifest, encoder, progress)
+    else:
+        staging = index.stage()
+        store = ChromaStore.persistent(staging)
     try:
         embedded, deleted = sync_collections(store, kg, texts, encoder, progress)
         store.close()

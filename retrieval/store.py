@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -41,6 +42,7 @@ class VectorStore(Protocol):
     def vector(self, collection: str, item_id: str) -> np.ndarray | None: ...
     def vectors(self, collection: str, ids: list[str]) -> dict[str, np.ndarray]: ...
     def metadata(self, collection: str) -> dict[str, dict]: ...
+    def items(self, collection: str) -> Iterator[tuple[list[str], np.ndarray, list[dict]]]: ...
     def collections(self) -> list[str]: ...
     def count(self, collection: str) -> int: ...
     def collection(self, encoder: str, node_type: str) -> str: ...
@@ -166,6 +168,18 @@ class ChromaStore:
             out.update(zip(res["ids"], res["metadatas"], strict=True))
             if len(res["ids"]) < BATCH:
                 return out
+            offset += BATCH
+
+    def items(self, collection: str) -> Iterator[tuple[list[str], np.ndarray, list[dict]]]:
+        """Every stored item of a collection, ``BATCH`` at a time: ``(ids, embeddings, metadatas)``."""
+        col, offset = self._col(collection), 0
+        while True:
+            res = col.get(include=["embeddings", "metadatas"], limit=BATCH, offset=offset)
+            if not res["ids"]:
+                return
+            yield list(res["ids"]), np.asarray(res["embeddings"], dtype=np.float32), list(res["metadatas"])
+            if len(res["ids"]) < BATCH:
+                return
             offset += BATCH
 
     def collections(self) -> list[str]:

@@ -84,3 +84,97 @@ def test_store_batches_and_deletes(tmp_path):
     store.delete("base__thing", ids[:5100])
     assert set(store.metadata("base__thing")) == set(ids[5100:])
     store.close()
+
+
+class _Renamed:
+    """The base encoder under another name: a second encoder's collections, without a second model."""
+
+    def __init__(self, inner, name):
+        self.inner, self.name, self.dim, self.model_id, self.checkpoint = inner, name, inner.dim, inner.model_id, None
+
+    def encode(self, texts, **kw):
+        return self.inner.encode(texts, **kw)
+
+
+def test_force_re_embeds_everything_and_repairs_a_damaged_store(tiny_kg_dir, tmp_path, base_encoder):
+    import numpy as np
+
+    kg = load_kg(tiny_kg_dir)
+    root = tmp_path / "index"
+    build_index(kg, root, base_encoder, progress=False)
+    build_index(kg, root, _Renamed(base_encoder, "other"), progress=False)
+    index = Index(root)
+    store = index.open_store()  # damage Jaws' vector in the live version, keeping its text hash
+    col = collection_name("base", "project")
+    meta = store.metadata_of(col, ["project:jaws-1975"])["project:jaws-1975"]
+    store.upsert(col, ["project:jaws-1975"], -np.asarray([store.vector(col, "project:jurassic-park-1993")]), [meta])
+    assert DenseSearcher(index, base_encoder, store).search("shark", "project", k=1)[0].node_id != "project:jaws-1975"
+    store.close()
+    assert build_index(kg, root, base_encoder, progress=False).up_to_date  # a plain run cannot see the damage
+    report = build_index(kg, root, base_encoder, progress=False, force=True)
+    assert report.embedded == kg.num_nodes and not report.up_to_date
+    index = Index(root)
+    assert sorted(index.encoders()) == ["base", "other"]  # the other encoder's vectors were copied over
+    store = index.open_store()
+    assert DenseSearcher(index, base_encoder, store).search("shark", "project", k=1)[0].node_id == "project:jaws-1975"
+    other = DenseSearcher(index, _Renamed(base_encoder, "other"), store).search("shark", "project", k=1)
+    assert other[0].node_id == "project:jaws-1975"
+    store.close()
+    assert [p.name for p in root.iterdir() if p.name.startswith("v-")] == [index.current.name]
+
+
+_KILLED_BUILD = """
+import os, signal, sys, time
+from retrieval.index import Index
+index = Index(sys.argv[1])  # owns the staging folder (and its lock) while it lives
+staging = index.stage()
+print(staging, flush=True)
+if sys.argv[2] == "kill":
+    os.kill(os.getpid(), signal.SIGKILL)  # as `kill -9` mid-build: nothing gets to clean up
+time.sleep(60)  # a build still running in another process
+"""
+
+
+def test_a_killed_build_leaves_no_staging_folder_past_the_next_run(tiny_kg_dir, tmp_path, base_encoder):
+    import subprocess
+    import sys
+
+    from tests.conftest import REPO
+
+    kg = load_kg(tiny_kg_dir)
+    root = tmp_path / "index"
+    build_index(kg, root, base_encoder, progress=False)
+    live = Index(root).current
+    killed = subprocess.run([sys.executable, "-c", _KILLED_BUILD, str(root), "kill"], capture_output=True,
+                            text=True, cwd=REPO)
+    staging = root / killed.stdout.strip().rsplit("/", 1)[-1]
+    assert killed.returncode == -9 and staging.is_dir()  # a full copy of the live version, left behind
+    running = subprocess.Popen([sys.executable, "-c", _KILLED_BUILD, str(root), "run"], stdout=subprocess.PIPE,
+                               text=True, cwd=REPO)
+    try:
+        busy = root / running.stdout.readline().strip().rsplit("/", 1)[-1]
+        assert build_index(kg, root, base_encoder, progress=False).up_to_date  # the next run, with nothing to do
+        assert not staging.exists() and not (root / f"{staging.name}.lock").exists()
+        assert busy.is_dir()  # another process's build in progress is left alone
+        assert Index(root).current == live
+    finally:
+        running.kill()
+        running.wait()
+    Index(root).clean_stale()
+    assert not busy.exists()
+
+
+def test_a_damaged_manifest_is_a_clear_error_and_force_rebuilds(tiny_kg_dir, tmp_path, base_encoder):
+    from assistant.kg.errors import KGQAError
+
+    kg = load_kg(tiny_kg_dir)
+    root = tmp_path / "index"
+    build_index(kg, root, base_encoder, progress=False)
+    (Index(root).current / "manifest.json").write_text('{"encoders": ')
+    with pytest.raises(KGQAError, match="manifest is damaged.*kgqa index --force") as info:
+        build_index(kg, root, base_encoder, progress=False)
+    assert info.value.file.endswith("manifest.json")
+    assert build_index(kg, root, base_encoder, progress=False, force=True).embedded == kg.num_nodes
+    assert Index(root).encoders() == ["base"]
+    (root / "CURRENT").write_text("../../etc")  # a damaged pointer is no index, never a path outside it
+    assert Index(root).current is None
