@@ -68,16 +68,36 @@ def cmd_kg_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_kg_add(args: argparse.Namespace) -> int:
-    """``kgqa kg add FILE``: apply node/edge additions, changes and removals without rebuilding."""
+    """``kgqa kg add FILE``: apply node/edge additions, changes and removals without rebuilding.
+
+    Crash-safe in this order: the operations are checked against the KG, then appended to the index folder's
+    ``updates.jsonl`` by an atomic rename (the commit point: from then on every load replays them), then
+    applied to the live index. A kill before the rename leaves the old KG and index; a kill after it leaves
+    the new KG, and the next start re-embeds whatever the interrupted update had not (the manifest's
+    fingerprint no longer matches the KG's texts).
+    """
     import time
 
-    from assistant.api import Assistant
-    from assistant.kg.updates import read_updates
+    from assistant.api import UPDATES, Assistant
+    from assistant.kg.errors import KGLoadError
+    from assistant.kg.updates import append_updates, check_updates, clean_stale_updates, read_updates
 
-    records = read_updates(args.file)
-    bot = Assistant.from_path(args.kg, args.index_dir, chroma_url=args.chroma_url, progress=not args.json)
+    try:
+        records = read_updates(args.file)
+        bot = Assistant.from_path(args.kg, args.index_dir, chroma_url=args.chroma_url, progress=not args.json)
+        check_updates(bot.kg, records, str(args.file))
+    except KGLoadError as exc:
+        for problem in exc.problems[:50]:
+            print(problem, file=sys.stderr)
+        more = len(exc.problems) - 50
+        print(f"{len(exc.problems)} problem(s) found{f' ({more} not shown)' if more > 0 else ''}; nothing was "
+              "changed", file=sys.stderr)
+        return 1
+    overlay = bot.index.root / UPDATES
+    clean_stale_updates(overlay)
+    append_updates(overlay, records)
     started = time.perf_counter()
-    result = bot.update(records)
+    result = bot.update(records, persist=False)
     ms = (time.perf_counter() - started) * 1000
     bot.wait_for_updates()  # the neighbours' re-embedding runs in the background; finish it before exiting
     total = (time.perf_counter() - started) * 1000
@@ -89,7 +109,7 @@ def cmd_kg_add(args: argparse.Namespace) -> int:
     else:
         print(f"applied {result.operations} operation(s): answerable after {ms:.0f} ms; {len(result.touched)} "
               f"node(s) re-embedded and {len(result.removed)} removed in {total:.0f} ms; "
-              f"kept in {bot.index.root / 'updates.jsonl'}")
+              f"kept in {overlay}")
     return 0
 
 
@@ -101,10 +121,15 @@ def cmd_index(args: argparse.Namespace) -> int:
     from training.common import checkpoint_dir
 
     kg = load_kg(args.kg)
+    index = open_index(args.kg, args.index_dir, args.chroma_url)
+    overlay = index.root / "updates.jsonl"
+    if overlay.exists():  # `kgqa kg add` changes: the index must match the KG that is served
+        from assistant.kg.updates import apply_updates, read_updates
+
+        apply_updates(kg, read_updates(overlay), str(overlay))
     checkpoint = args.checkpoint or (None if args.encoder == "base" else checkpoint_dir(kg.name, args.encoder))
     encoder = load_encoder(args.encoder, checkpoint)
-    report = build_index(kg, open_index(args.kg, args.index_dir, args.chroma_url), encoder,
-                         progress=not args.quiet, force=args.force)
+    report = build_index(kg, index, encoder, progress=not args.quiet, force=args.force)
     print(json.dumps(report.to_dict()) if args.json else report)
     return 0
 
@@ -386,24 +411,36 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _first_line(exc: BaseException) -> str:
+    text = str(exc.args[0]) if isinstance(exc, KeyError) and exc.args else str(exc)
+    return (text.strip().splitlines() or [type(exc).__name__])[0]
+
+
 def main(argv: list[str] | None = None) -> int:
+    """Run one command. A user error prints one sentence (file:line: what was expected) and exits 2; an
+    interruption exits 130; anything else is a bug, reported in one sentence too (``KGQA_DEBUG=1`` re-raises it
+    with its traceback) with exit status 3."""
     set_offline()
     args = build_parser().parse_args(argv)
-    from assistant.kg import KGLoadError
-    from retrieval.encoders import EncoderUnavailable
-    from retrieval.index import IndexMissing
+    from assistant.kg.errors import KGQAError
 
     try:
         return args.func(args)
-    except KGLoadError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+    except KGQAError as exc:  # KGLoadError, IndexMissing, EncoderUnavailable, checkpoint and upload errors
+        print(f"error: {exc.sentence()}", file=sys.stderr)
         return 2
-    except (EncoderUnavailable, IndexMissing, ValueError, KeyError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
+    except (ValueError, KeyError) as exc:  # bad arguments found by older code paths (--k 0, an unknown type)
+        print(f"error: {_first_line(exc)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("interrupted; the previous index is unchanged", file=sys.stderr)
         return 130
+    except Exception as exc:
+        if os.environ.get("KGQA_DEBUG"):
+            raise
+        print(f"error: unexpected {type(exc).__name__}: {_first_line(exc)} (a bug in kgqa; run with KGQA_DEBUG=1 "
+              "for the traceback and report it)", file=sys.stderr)
+        return 3
 
 
 if __name__ == "__main__":
