@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import logging
 import os
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
 from assistant.api import Assistant
 from assistant.config import DEFAULT_KG, set_offline
-from ui import compare, evaluation, models, person
+from assistant.kg.errors import KGQAError
+from ui import compare, evaluation, guard, models, person
 from ui.evidence import draw_evidence
 from ui.render import answer_markdown, chosen_reading, escape
 from ui.startup import Warmup
@@ -53,10 +55,19 @@ class AppSettings:
 
 
 def readable_error(exc: Exception) -> str:
-    """A one-line message for the chat: never a stack trace (that goes to the server log)."""
-    log.exception("request failed")
-    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-    return f"⚠️ Sorry, that failed: {escape(text)}"
+    """A one-line message for the chat: never a stack trace (that goes to the server log). A user error
+    (:class:`KGQAError`, or a ``ValueError``/``KeyError`` about an argument) says what to fix; any other error
+    is a bug whose text may hold internals (paths, code), so the user gets its kind and a log reference only."""
+    if isinstance(exc, KGQAError):
+        log.warning("request refused: %s", exc.sentence())
+        return f"⚠️ Sorry, that failed: {escape(exc.sentence())}"
+    ref = uuid.uuid4().hex[:8]
+    log.exception("request failed [%s]", ref)
+    if isinstance(exc, (ValueError, KeyError)):
+        raw = str(exc.args[0]) if isinstance(exc, KeyError) and exc.args else str(exc)
+        text = raw.strip().splitlines()[0] if raw.strip() else type(exc).__name__
+        return f"⚠️ Sorry, that failed: {escape(text)}"
+    return f"⚠️ Sorry, that failed: an internal error ({type(exc).__name__}, logged as [{ref}]). Please try again."
 
 
 def build_app(bot: Assistant, warmup: Warmup | None = None, settings: AppSettings = AppSettings()):
@@ -260,23 +271,35 @@ def build_app(bot: Assistant, warmup: Warmup | None = None, settings: AppSetting
 
         chat_outputs = [chatbot, box, clar, focus, plot, state]
         chat_inputs = [box, chatbot, type_filter, enc_filter, state]
+        # every handler checks its inputs itself (ui.guard): "private" only hides an endpoint from the API page
+        known_type = guard.one_of(lambda: types, ALL_TYPES)
+        focus_value = guard.focus(TOP_ANSWERS)
+        chat_checks = (guard.text, guard.history, known_type, guard.names, guard.state)
         for trigger in (send.click, box.submit):
-            trigger(answer_turn, chat_inputs, chat_outputs, api_visibility="private", concurrency_id="chat",
-                    concurrency_limit=settings.chat_concurrency)
-        clar.input(clarify, [clar, chatbot, type_filter, enc_filter, state], chat_outputs, api_visibility="private",
+            trigger(guard.guarded(answer_turn, *chat_checks), chat_inputs, chat_outputs, api_visibility="private",
+                    concurrency_id="chat", concurrency_limit=settings.chat_concurrency)
+        clar.input(guard.guarded(clarify, guard.optional_text, *chat_checks[1:]),
+                   [clar, chatbot, type_filter, enc_filter, state], chat_outputs, api_visibility="private",
                    concurrency_id="chat")
-        focus.input(redraw, [focus, state], plot, api_visibility="private", concurrency_id="chat")
-        to_person.click(open_person, [focus, state], [tabs, who], api_visibility="private")
-        who.change(show_person, who, [profile, aff_note, aff_plot], api_visibility="private", concurrency_id="chat")
-        cmp_btn.click(run_compare, [cmp_box, cmp_type], cmp_out, api_visibility="private", concurrency_id="chat")
-        cmp_box.submit(run_compare, [cmp_box, cmp_type], cmp_out, api_visibility="private", concurrency_id="chat")
-        run_btn.click(run_eval, upload, [eval_summary, metrics, eval_plot, failures, report], api_visibility="private",
+        focus.input(guard.guarded(redraw, focus_value, guard.state), [focus, state], plot, api_visibility="private",
+                    concurrency_id="chat")
+        to_person.click(guard.guarded(open_person, focus_value, guard.state), [focus, state], [tabs, who],
+                        api_visibility="private")
+        who.change(guard.guarded(show_person, guard.one_of(lambda: kg.nodes, None)), who,
+                   [profile, aff_note, aff_plot], api_visibility="private", concurrency_id="chat")
+        compare_checks = (guard.text, known_type)
+        cmp_btn.click(guard.guarded(run_compare, *compare_checks), [cmp_box, cmp_type], cmp_out,
+                      api_visibility="private", concurrency_id="chat")
+        cmp_box.submit(guard.guarded(run_compare, *compare_checks), [cmp_box, cmp_type], cmp_out,
+                       api_visibility="private", concurrency_id="chat")
+        run_btn.click(guard.guarded(run_eval, guard.uploaded_file), upload,
+                      [eval_summary, metrics, eval_plot, failures, report], api_visibility="private",
                       concurrency_id="eval", concurrency_limit=settings.eval_concurrency)
         timer.tick(status_tick, None, [status, timer], api_visibility="private", show_progress="hidden")
 
         def chat_api(question: str) -> str:
             """Answer one question as Markdown (the answer sentence, then cards with cited paths)."""
-            question = (question or "").strip()
+            question = guard.text(question)
             if not question:
                 return "Please type a question or a name."
             if len(question) > settings.max_chars:

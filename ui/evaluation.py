@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import gzip
+import shutil
 import tempfile
 import time
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from assistant.evaluation import DatasetError, EvalReport, QAItem, evaluate, load_questions
+from assistant.kg.errors import KGQAError
 
 METRIC_COLUMNS = ["type", "n", "Hits@1", "Hits@k", "MRR", "F1", "answered", "errors", "p50 ms", "p95 ms"]
 FAILURE_COLUMNS = ["question", "type", "gold", "top answers", "rank"]
@@ -31,35 +35,80 @@ class EvalLimits:
     k: int = 10
 
 
-class UploadError(ValueError):
+class UploadError(KGQAError, ValueError):
     """An upload that cannot be evaluated; the message says what to fix."""
 
 
+_GZIP_MAGIC = b"\x1f\x8b"
+_CHUNK = 64 * 1024
+_SUFFIXES = (".jsonl", ".json", ".ndjson", ".txt", ".tsv")
+
+
+def _plain_copy(path: Path, limits: EvalLimits) -> Path:
+    """The upload as plain text in a fresh private folder, checked on its *decompressed* size while streaming:
+    a 1 MB ``.gz`` can hold a gigabyte, and must be refused before it is ever held in memory or on disk."""
+    mb = limits.max_bytes / 1e6
+    with open(path, "rb") as raw:
+        compressed = raw.read(2) == _GZIP_MAGIC
+    name = path.name[:-3] if path.name.lower().endswith(".gz") else path.name
+    # a neutral name: MetaQA's loader looks beside a qa_<split>.txt for a question-type file, which must not be
+    # some other upload in a shared temporary folder
+    suffix = next((s for s in _SUFFIXES if name.lower().endswith(s)), "")
+    folder = Path(tempfile.mkdtemp(prefix="kgqa-upload-"))
+    target = folder / f"upload{suffix}"
+    written = 0
+    try:
+        with (gzip.open(path, "rb") if compressed else open(path, "rb")) as src, open(target, "wb") as out:
+            while chunk := src.read(_CHUNK):
+                written += len(chunk)
+                if written > limits.max_bytes:
+                    raise UploadError(f"{path.name} holds more than {mb:.1f} MB of text"
+                                      + (" once decompressed" if compressed else "") + f"; the limit is {mb:.1f} MB. "
+                                      "Upload a smaller sample (or run `kgqa eval FILE` on the command line).")
+                out.write(chunk)
+    except (OSError, EOFError, zlib.error) as exc:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise UploadError(f"{path.name} is not a readable gzip file (damaged or truncated)." if compressed
+                          else f"Cannot read {path.name}: {exc}.") from exc
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+    return target
+
+
 def validate_upload(path: str | Path | None, limits: EvalLimits = EvalLimits()) -> list[QAItem]:
-    """Read and check an uploaded question file (JSONL, or MetaQA ``question<TAB>a|b`` lines).
+    """Read and check an uploaded question file (JSONL, or MetaQA ``question<TAB>a|b`` lines; gzipped or not).
 
     Raises:
-        UploadError: No file, too large, unreadable, malformed (with file:line), empty or too many questions.
+        UploadError: No file, too large (compressed or decompressed), unreadable, malformed (with file:line),
+            empty or too many questions.
     """
-    if path is None:
+    if path is None or (isinstance(path, str) and not path.strip()):
         raise UploadError("Upload a question file first (.jsonl, or a MetaQA .txt).")
+    if not isinstance(path, (str, Path)):
+        raise UploadError("Upload a question file (the request did not carry one).")
     path = Path(path)
+    if not path.is_file():
+        raise UploadError(f"{path.name or 'The upload'} is not a file that can be read; upload it again.")
     size = path.stat().st_size
     if size > limits.max_bytes:
         raise UploadError(f"{path.name} is {size / 1e6:.1f} MB; the limit is {limits.max_bytes / 1e6:.1f} MB. "
                           "Upload a smaller sample (or run `kgqa eval FILE` on the command line).")
+    plain = _plain_copy(path, limits)
     try:
-        items = load_questions(path, strip_brackets=True)
+        items = load_questions(plain, strip_brackets=True)
     except DatasetError as exc:
         raise UploadError(f"Cannot read {path.name}: {str(exc).split(': ', 1)[-1]}"
-                          + (f" (line {exc.line})" if exc.line else "")) from exc
+                          + (f" (line {exc.line})" if exc.line else ""), path.name, exc.line) from exc
     except UnicodeDecodeError as exc:
-        raise UploadError(f"{path.name} is not UTF-8 text.") from exc
+        raise UploadError(f"{path.name} is not UTF-8 text.", path.name) from exc
+    finally:
+        shutil.rmtree(plain.parent, ignore_errors=True)
     if not items:
-        raise UploadError(f"{path.name} has no questions.")
+        raise UploadError(f"{path.name} has no questions.", path.name)
     if len(items) > limits.max_questions:
         raise UploadError(f"{path.name} has {len(items):,} questions; the limit here is {limits.max_questions:,}. "
-                          "Upload a sample, or run `kgqa eval FILE` on the command line for the whole set.")
+                          "Upload a sample, or run `kgqa eval FILE` on the command line for the whole set.", path.name)
     return items
 
 
