@@ -10,7 +10,7 @@ export TOKENIZERS_PARALLELISM := false
 HOST ?= 127.0.0.1
 PORT ?= 7860
 
-.PHONY: run test install install-test index lint bench clean
+.PHONY: run test install install-test index lint bench clean screenshot
 
 $(VENV)/bin/python:
 	python3 -m venv $(VENV)
@@ -37,6 +37,10 @@ run: index
 
 test: install-test
 	$(PY) -m pytest -q
+
+# the README's chat screenshot (docs/screenshot-chat.png), taken by the browser test; `make test` never rewrites it
+screenshot: install-test
+	KGQA_SCREENSHOT=1 $(PY) -m pytest -q tests/ui/test_browser.py -k answer_cards_cited_paths
 
 lint: install-test
 	$(VENV)/bin/ruff check .
