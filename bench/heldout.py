@@ -5,8 +5,9 @@
     python bench/heldout.py --limit 20               # the first 20 questions of each file (a smoke run)
     python bench/heldout.py --json results.json      # also write every question's result
 
-Single-turn questions go through the public evaluation runner (``assistant.evaluation.evaluate``). Two kinds of
-question need more than the runner offers today, and are scored here with the runner's own metrics:
+Questions go through the public evaluation runner (``assistant.evaluation.evaluate``). Two kinds need more than a
+plain question, and are handed to the runner only when its interface shows that it handles them (otherwise this
+script scores them itself, with the runner's metrics and result records):
 
 * ``"expect": "abstain"`` (a film or person not in the KG, ``answers: []``): correct, at every cut-off, when the
   assistant returns no answers at all;
@@ -95,6 +96,22 @@ def read_questions(path: Path) -> list[QAItem]:
     return items
 
 
+def runner_support() -> tuple[bool, bool]:
+    """Whether the public runner itself scores ``(abstentions, follow-ups with history)``.
+
+    Read from the runner's own interface (its ``Asker`` protocol taking ``history``, the metrics' abstention score),
+    so that this bench hands those questions to the runner as soon as it handles them.
+    """
+    from assistant.evaluation import metrics, runner
+
+    abstain = hasattr(metrics, "ABSTAINED")
+    try:
+        history = "history" in inspect.signature(runner.Asker.ask).parameters
+    except (AttributeError, TypeError, ValueError):
+        history = False
+    return abstain, history
+
+
 def takes_history(bot: object) -> bool:
     """Whether ``bot.ask`` accepts the earlier turns of a conversation (``history=``)."""
     try:
@@ -172,15 +189,20 @@ def run_set(entry: dict, limit: int | None, workers: int, progress: bool) -> Set
     single = [i for i in items if not i.extra.get("history") and i.extra.get("expect") != ABSTAIN]
     abstain = [i for i in items if i.extra.get("expect") == ABSTAIN]
     followups = [i for i in items if i.extra.get("history") and i.extra.get("expect") != ABSTAIN]
-    if single:
-        report = evaluate(bot, single, k=K, workers=workers, progress=progress, meta={"set": entry["name"]})
-        run.results += report.results
-    run.results += [ask_abstention(bot, i) for i in abstain]
-    if followups and takes_history(bot):
-        run.results += [ask_followup(bot, i) for i in followups]
-    elif followups:
+    runner_abstains, runner_follows = runner_support()
+    bot_follows = takes_history(bot)
+    if followups and not bot_follows:
         run.skipped["follow-up turns (Assistant.ask takes no history=)"] = len(followups)
         print(f"note: {len(followups)} follow-up turns skipped: Assistant.ask has no 'history' parameter yet")
+        followups = []
+    to_runner = single + (abstain if runner_abstains else []) + (followups if runner_follows else [])
+    if to_runner:
+        report = evaluate(bot, to_runner, k=K, workers=workers, progress=progress, meta={"set": entry["name"]})
+        run.results += report.results
+    if not runner_abstains:
+        run.results += [ask_abstention(bot, i) for i in abstain]
+    if not runner_follows:
+        run.results += [ask_followup(bot, i) for i in followups]
     run.wall_s = time.perf_counter() - started
     return run
 
