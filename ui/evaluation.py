@@ -13,6 +13,7 @@ from pathlib import Path
 
 from assistant.evaluation import DatasetError, EvalReport, QAItem, evaluate, load_questions
 from assistant.kg.errors import KGQAError
+from assistant.kg.loaders.common import MAX_JSON_DEPTH, json_depth
 
 METRIC_COLUMNS = ["type", "n", "Hits@1", "Hits@k", "MRR", "F1", "answered", "errors", "p50 ms", "p95 ms"]
 FAILURE_COLUMNS = ["question", "type", "gold", "top answers", "rank"]
@@ -73,7 +74,31 @@ def _plain_copy(path: Path, limits: EvalLimits) -> Path:
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)
         raise
+    try:
+        _check_text(target, path.name)
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
     return target
+
+
+def _check_text(plain: Path, name: str) -> None:
+    """UTF-8 (a leading BOM is dropped, as spreadsheets write one) and JSON nested no deeper than the KG loaders
+    allow, each failure with its line: the question reader would raise on the first without a line and on the
+    second with a RecursionError."""
+    data = plain.read_bytes()
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+        plain.write_bytes(data)
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise UploadError(f"{name} is not UTF-8 text (line {line}); save it as UTF-8.", name, line) from exc
+    for number, line_text in enumerate(text.split("\n"), 1):
+        if line_text.count("[") + line_text.count("{") > MAX_JSON_DEPTH and json_depth(line_text) > MAX_JSON_DEPTH:
+            raise UploadError(f"Cannot read {name}: JSON nested more than {MAX_JSON_DEPTH} levels deep "
+                              f"(line {number})", name, number)
 
 
 def validate_upload(path: str | Path | None, limits: EvalLimits = EvalLimits()) -> list[QAItem]:
