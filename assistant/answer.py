@@ -32,10 +32,21 @@ class RankedAnswer:
     #: each feature's share of ``score`` (the reranker's weight times the standardised feature)
     contributions: dict[str, float] = field(default_factory=dict)
     sources: list[str] = field(default_factory=list)  # "graph", "dense:base", ...
+    #: calibrated probability that this answer's reading is what the question means
+    confidence: float = 0.0
+    #: one sentence for people: "directed 3 science-fiction films, among them Alien (1979)"
+    explanation: str = ""
+    #: the reading it answers, in words ("the director of Jaws")
+    reading: str = ""
+    #: not stated in the graph: predicted by link prediction (``predicted`` holds the edge and probability)
+    inferred: bool = False
+    predicted: dict | None = None
 
     def to_dict(self) -> dict:
         return {
             "node_id": self.node_id, "name": self.name, "type": self.type, "score": round(self.score, 4),
+            "confidence": round(self.confidence, 4), "explanation": self.explanation, "reading": self.reading,
+            "inferred": self.inferred, "predicted": self.predicted,
             "paths": [p.to_dict() for p in self.paths], "semantic": self.semantic,
             "features": {k: round(v, 4) for k, v in self.features.items()},
             "contributions": {k: round(v, 4) for k, v in self.contributions.items()}, "sources": self.sources,
@@ -49,6 +60,18 @@ class Answer:
     answers: list[RankedAnswer] = field(default_factory=list)
     message: str = ""
     latency_ms: float = 0.0
+    #: calibrated probability of the chosen reading (0 when nothing was answered)
+    confidence: float = 0.0
+    #: the question is about something the graph does not hold: no answers are listed
+    abstained: bool = False
+    #: the question as read with the conversation resolved ("what else did he make" -> "… Steven Spielberg")
+    resolved: str = ""
+    #: the best readings considered, best first: kind, text, probability, answer count
+    readings: list[dict] = field(default_factory=list)
+    #: a count ("how many films did X direct"): the number, with the answers listed as its evidence
+    count: int | None = None
+    #: every answer of the chosen reading (not only the first ``k``), for follow-ups that narrow them
+    all_answers: list[str] = field(default_factory=list, repr=False)
 
     @property
     def ok(self) -> bool:
@@ -58,4 +81,6 @@ class Answer:
         return {
             "question": self.question, "message": self.message, "query": self.query.to_dict(),
             "answers": [a.to_dict() for a in self.answers], "latency_ms": round(self.latency_ms, 2),
+            "confidence": round(self.confidence, 4), "abstained": self.abstained, "resolved": self.resolved,
+            "count": self.count, "readings": self.readings,
         }

@@ -2,43 +2,37 @@
 
 from __future__ import annotations
 
-import itertools
 import json
+import os
 import sys
 import threading
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from assistant.answer import Answer, RankedAnswer
+from assistant.answer import Answer
+from assistant.answering.generators.base import Services
+from assistant.answering.pipeline import AnsweringPipeline
+from assistant.answering.ranker import ReadingRanker
 from assistant.config import DEFAULT_KG, default_index_dir, set_offline
-from assistant.explain import render_path, summarize
 from assistant.kg import KnowledgeGraph, load_kg
+from assistant.kg.errors import KGQAError
 from assistant.kg.updates import UpdateResult, apply_updates, normalise, read_updates
-from assistant.parsing.parser import QuestionParser
+from assistant.parsing.links import Linker
 from assistant.parsing.path_classifier import RelationPathClassifier
-from assistant.parsing.training import kg_signature, train_from_kg
-from assistant.parsing.validation import normalize_question
-from assistant.path_search import connecting_paths
-from assistant.query import PathStep, Query
-from assistant.traversal import WILDCARD, SupportPath, TraversalAnswer, execute, satisfies, walk
+from assistant.parsing.validation import check_input, normalize_question
+from assistant.query import Query
 from retrieval.encoders import EncoderUnavailable, SentenceEncoder, load_encoder
+from retrieval.graph_signals import GraphSignals
 from retrieval.index import Index, RemoteIndex
 from retrieval.indexer import IndexReport, build_index, update_index
-from retrieval.rerank import Candidate, FeatureExtractor, GraphSignals, Reranker, default_reranker_path
-from retrieval.rerank.features import DESCRIPTIVE_WORDS
+from retrieval.matcher import load_matcher
 from retrieval.search import DenseHit, DenseSearcher
 
 UPDATES = "updates.jsonl"
-MAX_GRAPH_CANDIDATES = 150  # per reading; features cost a little per candidate
-DENSE_CANDIDATES = 20
-EXPLAIN_HOPS = 3  # longest path cited for a candidate that only dense search found
-#: link predictors tried for the reranker's LP feature, best first (``kgqa train lp --model …``)
-LINK_PREDICTORS = ("lp-tucker", "lp-rotate", "lp-complex", "lp-distmult")
-
-
-def _path_key(path: SupportPath) -> tuple:
-    return path.anchor, tuple((id(h.edge), h.inverse) for h in path.hops)
+RANKER_FILE = "ranker.json"  # a reading ranker fit with this KG's labelled questions (kgqa train parser)
+FIRST_USE_MIN_EDGES = 2000  # smaller KGs read well with the shipped matcher; fitting them teaches little
 
 
 def open_index(kg_path: str | Path, index_dir: str | Path | None = None,
@@ -59,9 +53,6 @@ class Assistant:
     encoder: SentenceEncoder
     kg_path: Path | None = None
     _searcher: DenseSearcher | None = field(default=None, repr=False)
-    _parser: QuestionParser | None = field(default=None, repr=False)
-    #: "full" (graph + dense), or an ablation: "dense" (dense search only), "traversal" (graph only)
-    mode: str = "full"
     _lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
     _has_index: bool | None = field(default=None, repr=False)
     _searcher_version: Path | None = field(default=None, repr=False)
@@ -69,14 +60,14 @@ class Assistant:
     _encoders_seen: tuple | None = field(default=None, repr=False)
     _pending: list[threading.Thread] = field(default_factory=list, repr=False)
     _refresh_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
-    _features: FeatureExtractor | None = field(default=None, repr=False)
     _linker: object | None = field(default=None, repr=False)  # CLEP mention linker; False when there is none
-    #: the fitted reranker; ``None`` ranks candidates in the generators' order (ablations, refits)
-    reranker: Reranker | None = field(default=None, repr=False)
-    #: folder of a link predictor for the LP feature, or "auto" (first of LINK_PREDICTORS trained on this KG)
+    _services: Services | None = field(default=None, repr=False)
+    _pipeline: AnsweringPipeline | None = field(default=None, repr=False)
+    #: a matcher folder to use instead of the best one found for this KG (``retrieval.matcher``)
+    matcher_path: str | Path | None = None
+    #: the KG's calibrated link predictor for inferred answers: "auto" (the one `kgqa train lp` saved for
+    #: this KG), a checkpoint folder, or ``None`` for stated facts only
     link_predictor: str | Path | None = "auto"
-    #: folder name of the link predictor the LP feature uses ("lp-distmult"), once loaded
-    link_predictor_used: str | None = field(default=None, repr=False)
 
     @classmethod
     def from_path(
@@ -95,14 +86,14 @@ class Assistant:
         overlay = index.root / UPDATES
         if overlay.exists():  # updates added with `kgqa kg add` since the KG files were written
             apply_updates(kg, read_updates(overlay), str(overlay))
-        reranker = Reranker.load() if default_reranker_path().exists() else None
-        assistant = cls(kg, index, load_encoder("base"), Path(kg_path), reranker=reranker)
+        assistant = cls(kg, index, load_encoder("base"), Path(kg_path))
         if build:
             assistant.build_index(progress=progress)
         return assistant
 
     def build_index(self, progress: bool = True, force: bool = False) -> IndexReport:
         report = build_index(self.kg, self.index, self.encoder, progress=progress, force=force)
+        self.prepare_matcher(progress=progress)
         self._searcher = None
         self._extra_searchers.clear()
         self._encoders_seen = None
@@ -112,7 +103,7 @@ class Assistant:
     def update(self, records: list[dict], persist: bool = True, background: bool = True) -> UpdateResult:
         """Add, change or remove nodes and edges without rebuilding (see :mod:`assistant.kg.updates`).
 
-        The graph indexes and the reranker's graph signals change at once, and the nodes the
+        The graph indexes, the name indexes and the graph signals change at once, and the nodes the
         operations name are re-embedded before this returns, so a new film is answerable and
         retrievable immediately. Their neighbours (whose text lists the new facts) are re-embedded in
         a background thread with ``background`` (:meth:`wait_for_updates` joins it). With ``persist``
@@ -126,10 +117,12 @@ class Assistant:
             if self.has_index:
                 for searcher in self.searchers().values():
                     update_index(self.index, self.kg, now, result.removed, searcher.encoder, searcher.store)
-            if self._features is not None:
-                self._features.signals.mark_changed()
-            if self._parser is not None:
-                self._parser.note_changes(result.touched, result.removed)
+            if self._services is not None:
+                self._services.forget()
+                if self._services.signals is not None:
+                    self._services.signals.mark_changed()
+            if self._pipeline is not None:
+                self._pipeline.linker.refresh()
             if persist:
                 self.index.root.mkdir(parents=True, exist_ok=True)
                 with open(self.index.root / UPDATES, "a", encoding="utf-8") as fh:
@@ -182,8 +175,8 @@ class Assistant:
         if names:
             unknown = [n for n in names if n not in found]
             if unknown:
-                raise ValueError(f"encoder(s) {', '.join(unknown)} not in this index; it has {', '.join(found)} "
-                                 f"(fill one with `kgqa index --encoder NAME`)")
+                raise KGQAError(f"encoder(s) {', '.join(unknown)} not in this index; it has {', '.join(found)} "
+                                f"(fill one with `kgqa index --encoder NAME`)")
             found = {n: found[n] for n in names}
         return found
 
@@ -203,75 +196,85 @@ class Assistant:
         """Typed nearest nodes to ``text`` by dense similarity (one encoder's collections)."""
         return self.searchers([encoder])[encoder].search(text, node_type, k)
 
-    @property
-    def features(self) -> FeatureExtractor:
-        """The reranker's feature extractor (graph signals, and the link predictor when trained)."""
-        if self._features is None:
-            with self._lock:
-                if self._features is None:
-                    self._features = FeatureExtractor(self.kg, GraphSignals(self.kg), self._link_scorer())
-        return self._features
-
-    def _link_scorer(self):
-        if self.link_predictor is None:
-            return None
-        from training.common import checkpoint_dir
-
-        names = list(LINK_PREDICTORS)
-        fitted_with = (self.reranker.report.get("link_predictor") if self.reranker else None) or None
-        if isinstance(fitted_with, str) and fitted_with in names:  # the one the reranker's weights were fit with
-            names.insert(0, names.pop(names.index(fitted_with)))
-        folders = ([Path(self.link_predictor)] if self.link_predictor != "auto"
-                   else [checkpoint_dir(self.kg.name, name) for name in names])
-        for folder in folders:
-            if (folder / "config.json").exists():
-                from training.link_prediction import load_link_predictor
-
-                self.link_predictor_used = folder.name
-                return load_link_predictor(folder).score
-        if self.link_predictor != "auto":
-            raise EncoderUnavailable(f"no link predictor at {self.link_predictor}; run `kgqa train lp`")
-        return None
-
     # ---- question answering ------------------------------------------------------------
     @property
     def parser_dir(self) -> Path:
+        """Where a classifier fit on labelled questions lives (``kgqa train parser --metaqa``)."""
         return self.index.root / "parser"
 
     @property
-    def parser(self) -> QuestionParser:
-        """The question parser; its classifier is fit from the KG's schema on first use."""
-        if self._parser is None:
+    def services(self) -> Services:
+        """What every question shares: the KG, the matcher, dense search, graph signals, link prediction."""
+        if self._services is None:
             with self._lock:
-                if self._parser is None:
-                    clf = None
-                    if RelationPathClassifier.exists(self.parser_dir):
-                        clf = RelationPathClassifier.load(self.parser_dir, self.encoder)
-                        fit_on_questions = clf.source.startswith("metaqa:")  # labelled questions: keep
-                        if not fit_on_questions and clf.source != f"schema:{kg_signature(self.kg)}":
-                            clf = None  # fit on an older schema, older data or by older code: refit
-                    if clf is None:
-                        clf = train_from_kg(self.kg, self.encoder, self.parser_dir)
-                    self._parser = self._make_parser(clf)
-        return self._parser
+                if self._services is None:
+                    self._services = Services(
+                        self.kg, load_matcher(self.kg.name, self.matcher_path), dense=self._dense_search,
+                        neighbours=self._node_neighbours, signals=GraphSignals(self.kg),
+                        inferred=self._inferred_edges(), classifier=self._labelled_classifier())
+        return self._services
 
-    def set_classifier(self, classifier: RelationPathClassifier) -> None:
-        self._parser = self._make_parser(classifier)
+    @property
+    def pipeline(self) -> AnsweringPipeline:
+        """The answering pipeline (links, generators, ranker, builder), built on first use."""
+        if self._pipeline is None:
+            with self._lock:
+                if self._pipeline is None:
+                    services = self.services
+                    self._pipeline = AnsweringPipeline(services, Linker(self.kg, dense_lookup=self._dense_lookup),
+                                                       ranker=self._ranker())
+        return self._pipeline
 
-    def _make_parser(self, classifier: RelationPathClassifier) -> QuestionParser:
-        def dense_lookup(text: str) -> list[tuple[str, float]]:
-            """Nearest nodes to a mention: the vector index, plus CLEP's zero-shot linking when a CLEP
-            model was trained on this KG (the parser still checks that the spelling resembles)."""
-            hits = [(h.node_id, h.score) for h in self.search(text, None, 3)] if self.has_index else []
-            linker = self._mention_linker()
-            if linker is not None:
-                hits += [(n, s) for n, s in linker(text, 3) if n in self.kg.nodes]
-            best: dict[str, float] = {}
-            for node_id, score in hits:
-                best[node_id] = max(score, best.get(node_id, -1.0))
-            return sorted(best.items(), key=lambda kv: -kv[1])
+    def _ranker(self) -> ReadingRanker:
+        """The ranker fit for this KG with its labelled questions when there is one, else the shipped one."""
+        local = self.parser_dir / RANKER_FILE
+        return ReadingRanker.load(local if local.exists() else None)
 
-        return QuestionParser(self.kg, classifier, dense_lookup=dense_lookup)
+    def _labelled_classifier(self):
+        """The relation-path classifier fit on labelled questions (a ranker feature), or ``None``."""
+        if not RelationPathClassifier.exists(self.parser_dir):
+            return None
+        clf = RelationPathClassifier.load(self.parser_dir, self.encoder)
+        return clf if clf.source.startswith("metaqa:") or clf.source.startswith("labelled:") else None
+
+    def _inferred_edges(self):
+        """The KG's calibrated link predictor (``kgqa train lp``), or ``None`` when none is trained."""
+        if self.link_predictor is None:
+            return None
+        try:
+            from training.link_prediction.inference import load_inferred_edges
+        except ImportError:
+            return None
+        try:
+            return load_inferred_edges(self.kg.name if self.link_predictor == "auto" else self.link_predictor)
+        except KGQAError as exc:  # a broken checkpoint must not stop answering
+            print(f"warning: inferred answers disabled: {exc}", file=sys.stderr)
+            return None
+
+    def _dense_search(self, text: str, node_type: str | None, k: int) -> list[tuple[str, float]]:
+        if not self.has_index:
+            return []
+        return [(h.node_id, h.score) for h in self.search(text, node_type, k)]
+
+    def _dense_lookup(self, text: str) -> list[tuple[str, float]]:
+        """Nearest nodes to a mention: the vector index, and CLEP's zero-shot linking when trained on this KG."""
+        hits = self._dense_search(text, None, 3)
+        linker = self._mention_linker()
+        if linker is not None:
+            hits += [(n, s) for n, s in linker(text, 3) if n in self.kg.nodes]
+        best: dict[str, float] = {}
+        for node_id, score in hits:
+            best[node_id] = max(score, best.get(node_id, -1.0))
+        return sorted(best.items(), key=lambda kv: -kv[1])
+
+    def _node_neighbours(self, node_id: str, k: int) -> list[tuple[str, float]]:
+        if not self.has_index or node_id not in self.kg.nodes:
+            return []
+        try:
+            hits = self.searcher.similar(node_id, self.kg.nodes[node_id].type, k=k)
+        except (KeyError, ValueError):  # not embedded yet (added since the last build)
+            return []
+        return [(h.node_id, h.score) for h in hits]
 
     def _mention_linker(self):
         """CLEP's mention linker for this KG (``$KGQA_HOME/checkpoints/<kg>/clep``), loaded once, or ``None``."""
@@ -290,155 +293,91 @@ class Assistant:
                     print(f"warning: CLEP linking disabled, cannot load {folder}: {exc}", file=sys.stderr)
         return self._linker or None
 
-    def parse(self, question: str) -> Query:
-        return self.parser.parse(question)
+    def prepare_matcher(self, progress: bool = True) -> Path | None:
+        """Fit a matcher head for this KG on first use (its own generated questions, from the shipped
+        matcher; a few minutes on two cores, cached under ``$KGQA_HOME/checkpoints/<kg>/matcher``) when the
+        shipped matcher was not trained on it and none exists yet. ``KGQA_MATCHER_FIRST_USE=0`` skips it;
+        KGs of fewer than ``FIRST_USE_MIN_EDGES`` edges use the shipped matcher as it is."""
+        from retrieval.matcher import SHIPPED, matcher_folders, shipped_kgs
+
+        if self.matcher_path is not None or os.environ.get("KGQA_MATCHER_FIRST_USE", "1") == "0":
+            return None
+        if self.kg.num_edges < FIRST_USE_MIN_EDGES or self.kg.name in shipped_kgs() or self.kg_path is None:
+            return None
+        if any((folder / "matcher.json").exists() for folder in matcher_folders(self.kg.name) if folder != SHIPPED):
+            return None
+        from training.matcher.pipeline import train_for_kg
+
+        if progress:
+            print(f"fitting the reading matcher to {self.kg.name} (first use; cached for later runs)", file=sys.stderr)
+        report = train_for_kg(self.kg_path, kind="head", kg_questions=3000, general=2000, progress=progress)
+        self._services = None
+        self._pipeline = None
+        return Path(report.get("output", "")) if report.get("output") else None
+
+    @property
+    def matcher_cache(self) -> Path:
+        return self.index.root / "matcher-cache.npz"
+
+    def warm_up(self, max_hops: int = 2) -> int:
+        """Encode the verbalisations of the KG's short typed paths (and reload those saved by an earlier
+        run), so that the first questions do not pay for them; returns how many were encoded now."""
+        from assistant.kg.verbalize import typed_paths
+
+        services = self.services
+        matcher = services.matcher
+        matcher.load_cache(self.matcher_cache)
+        texts = [services.text_of(steps, types) for steps, types in typed_paths(self.kg, max_hops)]
+        new = matcher.warm(texts)
+        self.pipeline  # noqa: B018 - builds the linker's indexes now, not on the first question
+        if new:
+            self.save_matcher_cache()
+        return new
+
+    def save_matcher_cache(self) -> None:
+        try:
+            self.services.matcher.save_cache(self.matcher_cache)
+        except OSError as exc:  # a read-only home only costs the next start some time
+            print(f"warning: cannot save the matcher cache {self.matcher_cache}: {exc}", file=sys.stderr)
+
+    def parse(self, question: str, history: Sequence[Answer | str] = ()) -> Query:
+        """The question as an entity-type-aware query: the chosen reading's entities, path, type and filters."""
+        text = normalize_question(question)
+        error = check_input(text)
+        if error:
+            return Query(text=text if isinstance(text, str) else "", error=error)
+        q, readings = self.pipeline.understand(text, self._history(history))
+        return self.pipeline.builder.query(q, readings)
 
     def ask(self, question: str, k: int = 10, node_type: str | None = None,
-            encoders: list[str] | None = None) -> Answer:
-        """Answer ``question``: ranked answers, each with the KG paths that support it.
+            encoders: list[str] | None = None, history: Sequence[Answer | str] = ()) -> Answer:
+        """Answer ``question``: ranked answers, each with the KG paths (or the similarity, or the predicted
+        edge) that support it, and a calibrated confidence.
 
         Args:
             question: The question as typed.
             k: How many answers.
-            node_type: Restrict answers to this node type (overrides the parser's target type).
-            encoders: Encoders whose collections dense search uses (default: every one in the index).
+            node_type: Prefer readings whose answers are of this type.
+            encoders: Encoders whose collections dense search uses (default: the base encoder's).
+            history: Earlier turns of the conversation, oldest first: their :class:`Answer` s, or their
+                questions (asked again, in order, to recover what "he" or "the ones" refer to).
         """
         question = normalize_question(question)  # valid, visible Unicode before any model sees it
         started = time.perf_counter()
-        query = self.parse(question)
-        if node_type and query.error is None:
-            query.target_type = node_type
-        answer = Answer(question, query)
-        if query.error:
-            answer.message = query.error
-        elif query.clarification:
-            answer.message = query.clarification.question
+        error = check_input(question)
+        if error:
+            answer = Answer(question if isinstance(question, str) else "", Query(text="", error=error))
+            answer.message = error
         else:
-            self._answer(query, answer, k, encoders)
+            if encoders:
+                self.searchers(encoders)  # refuse unknown encoder names with a clear error
+            answer = self.pipeline.answer(question, k, node_type, self._history(history))
         answer.latency_ms = (time.perf_counter() - started) * 1000
         return answer
 
-    def candidates(self, query: Query, encoders: list[str] | None = None) -> tuple[list[Candidate], list[str]]:
-        """Candidate answers with provenance: graph traversal from the anchors along the parsed path
-        (main reading, runner-up readings, or a bare entity's neighbourhood) united with dense search
-        of the target type in every encoder's collections; plus notes on relaxed constraints."""
-        descriptive = len(query.free_text.split()) >= DESCRIPTIVE_WORDS  # a plot or a profile, not a name
-        main_bare = bool(query.anchors) and not query.anchors[0].path
-        by_id: dict[str, Candidate] = {}
-
-        def add(node_id: str, **kw) -> Candidate:
-            cand = by_id.get(node_id)
-            if cand is None:
-                cand = by_id[node_id] = Candidate(node_id, prior_rank=len(by_id))
-            for key, value in kw.items():
-                setattr(cand, key, value)
-            return cand
-
-        notes: list[str] = []
-        use_graph = self.mode != "dense" and not (descriptive and (main_bare or not query.anchors) and self.has_index)
-        if use_graph:
-            found, notes = execute(self.kg, query)
-            for item in found[:MAX_GRAPH_CANDIDATES]:
-                add(item.node_id, paths=item.paths[:3], path_count=item.path_count, reading=0)
-            if not found and not descriptive:
-                for item in self._neighbourhood(query)[:MAX_GRAPH_CANDIDATES]:
-                    add(item.node_id, paths=item.paths[:3], path_count=item.path_count, neighbourhood=True)
-            if by_id and query.path_confidence < 0.9:  # the parser was unsure: its runner-up readings too
-                for rank, alt in enumerate(query.alternatives, 1):
-                    for item in execute(self.kg, alt)[0][:MAX_GRAPH_CANDIDATES // 2]:
-                        known = by_id.get(item.node_id)
-                        if known is None:
-                            add(item.node_id, paths=item.paths[:3], path_count=item.path_count, reading=rank)
-                        elif known.reading is None:  # a neighbour that a runner-up reading also reaches
-                            known.reading = rank
-                            seen = {_path_key(p) for p in known.paths}
-                            known.paths = ([p for p in item.paths[:1] if _path_key(p) not in seen] + known.paths)[:3]
-        if self.has_index and self.mode != "traversal":
-            self._dense_candidates(query, descriptive, by_id, add, encoders)
-        found = list(by_id.values())
-        # constraints and the asked type are filters, relaxed only when nothing would pass them
-        passing = [c for c in found if (query.target_type is None or self.kg.nodes[c.node_id].type == query.target_type)
-                   and all(satisfies(self.kg, c.node_id, k) for k in query.constraints)]
-        main = [c for c in found if c.reading == 0 or c.neighbourhood]
-        if passing and (not main or any(c in passing for c in main)):
-            return passing, notes
-        return found, notes  # the graph's own answers had to relax a filter: keep everything
-
-    def _dense_candidates(self, query: Query, descriptive: bool, by_id: dict[str, Candidate], add,
-                          encoders: list[str] | None) -> None:
-        """Dense search restricted to the target type, in each encoder's collections; graph
-        candidates it did not return still get each encoder's similarity."""
-        target = query.target_type if query.target_type in self.kg.node_types() else None
-        if descriptive:
-            cue = self.parser.cue_type(query.text)
-            hub = next(iter(self.parser.hub_types), None)
-            target = cue if cue in ("person", "company") and cue in self.kg.node_types() else hub
-        text = query.text if descriptive else (query.free_text or query.text)
-        k = DENSE_CANDIDATES if (descriptive or not by_id) else DENSE_CANDIDATES // 2
-        for name, searcher in self.searchers(encoders).items():
-            texts = [text] if text == query.text else [text, query.text]  # encode the question once
-            vectors = searcher.encoder.encode(texts)
-            search_vec, question_vec = vectors[0], vectors[-1]
-            for hit in searcher.search_vector(search_vec, target, k):
-                cand = by_id.get(hit.node_id) or add(hit.node_id)
-                cand.dense[name] = hit.score
-            missing: dict[str, list[str]] = {}
-            for cand in by_id.values():
-                if name not in cand.dense:
-                    missing.setdefault(self.kg.nodes[cand.node_id].type, []).append(cand.node_id)
-            for node_id, sim in searcher.similarities(question_vec, missing).items():
-                by_id[node_id].dense[name] = sim
-        anchors = self.features.anchor_ids(query)
-        bare = [c.node_id for c in by_id.values() if not c.paths]
-        # dense-only candidates: cite the shortest KG paths to the question's entities, if any are close
-        for node_id, paths in connecting_paths(self.kg, anchors, bare, max_hops=EXPLAIN_HOPS).items():
-            by_id[node_id].paths = paths
-            by_id[node_id].path_count = len(paths)
-
-    def _answer(self, query: Query, answer: Answer, k: int, encoders: list[str] | None = None) -> None:
-        candidates, notes = self.candidates(query, encoders)
-        if candidates:
-            rows = self.features.extract(query, candidates)
-            reranker = self.reranker
-            scored = []
-            for cand, row in zip(candidates, rows, strict=True):
-                if reranker is None:  # no fitted weights: keep the generators' order
-                    score, parts = row["prior"], {"prior": row["prior"]}
-                else:
-                    score, parts = reranker.score(row)
-                scored.append((score, cand, row, parts))
-            scored.sort(key=lambda t: (-t[0], t[1].prior_rank))
-            if any(c.reading == 0 or c.neighbourhood for c in candidates):
-                # the question was answered through the graph: candidates that only dense search
-                # proposed lent their similarity as a feature but are not answers themselves
-                scored = [t for t in scored if t[1].reading is not None or t[1].neighbourhood]
-            for score, cand, row, parts in scored[:k]:
-                node = self.kg.nodes[cand.node_id]
-                paths = [render_path(self.kg, p) for p in cand.paths[:3]]
-                semantic = max(cand.dense.values()) if cand.dense and not paths else None
-                answer.answers.append(RankedAnswer(node.id, node.name, node.type, score, paths=paths,
-                                                   semantic=semantic, features=row, contributions=parts,
-                                                   sources=cand.sources))
-        answer.message = summarize(self.kg, query, answer, notes)
-
-    def _neighbourhood(self, query: Query) -> list[TraversalAnswer]:
-        """A bare entity ("George Lucas"): the entity itself, or its neighbours of the asked type."""
-        bare = [a for a in query.anchors if not a.path]
-        if not bare:
-            return []
-        anchor = bare[0]
-        target = query.target_type
-        if target is None or target == anchor.type:
-            return [TraversalAnswer(anchor.node_id, [SupportPath(anchor.node_id, ())], 1, {anchor.node_id})]
-        for hops in (1, 2):
-            reach: dict = {}
-            for directions in itertools.product((False, True), repeat=hops):
-                steps = tuple(PathStep(WILDCARD, d) for d in directions)
-                for node_id, (count, paths) in walk(self.kg, anchor.node_id, steps, end_type=target).items():
-                    old_count, old_paths = reach.get(node_id, (0, []))
-                    reach[node_id] = (old_count + count, (old_paths + paths)[:3])
-            if reach:
-                return sorted((TraversalAnswer(n, [SupportPath(anchor.node_id, p) for p in paths], c,
-                                               {anchor.node_id}) for n, (c, paths) in reach.items()),
-                              key=lambda a: (-a.path_count, -self.kg.degree(a.node_id), a.node_id))
-        return []
+    def _history(self, history: Sequence[Answer | str]) -> list[Answer]:
+        """Earlier turns as answers: strings are asked again, each with the turns before it."""
+        out: list[Answer] = []
+        for turn in history:
+            out.append(turn if isinstance(turn, Answer) else self.ask(str(turn), history=list(out)))
+        return out

@@ -2,12 +2,13 @@
 
     kgqa kg stats PATH | kg validate PATH | kg add FILE
     kgqa index [--kg PATH]
-    kgqa ask "QUESTION" [--type person] [-k 10] [--json] [--dense] [--explain] [--encoder NAME]
-    kgqa parse "QUESTION" [--json]
+    kgqa ask "QUESTION" [--after "EARLIER QUESTION"] [--type person] [-k 10] [--json] [--dense] [--explain]
+    kgqa parse "QUESTION" [--after "EARLIER QUESTION"] [--json]
     kgqa eval QUESTIONS [--kg PATH] [--strip-brackets] [--report OUT.md]
-    kgqa train parser [--kg PATH] [--metaqa DIR]
-    kgqa train lp --model distmult|complex|rotate|tucker [--kg PATH] [--epochs N]
-    kgqa train reranker [--kg PATH] [--metaqa DIR]
+    kgqa train parser --metaqa DIR [--kg PATH]       (labelled questions: classifier feature + ranker)
+    kgqa train matcher [--kg PATH]                   (the reading matcher: a head on first use, or LoRA)
+    kgqa train ranker [--kg PATH]                    (the reading ranker's weights)
+    kgqa train lp [--kg PATH] [--model complex|distmult|rotate|tucker|compgcn] [--holdout F]
     kgqa chat [--host 127.0.0.1] [--port 7860]
 """
 
@@ -21,9 +22,11 @@ import sys
 from pathlib import Path
 
 from assistant.config import DEFAULT_KG, set_offline
+from assistant.kg.errors import KGQAError
 
 #: modules with a ``register(train_subparsers)`` function adding a ``kgqa train <name>`` command
-TRAIN_COMMANDS: tuple[str, ...] = ("retrieval.rerank.command", "training.clep.command", "training.sbert.command",
+TRAIN_COMMANDS: tuple[str, ...] = ("assistant.answering.command", "training.matcher.command", "training.clep.command",
+                                   "training.sbert.command",
                                    "training.graphsage.command", "training.eges.command",
                                    "training.link_prediction.command")
 
@@ -148,7 +151,8 @@ def cmd_ask(args: argparse.Namespace) -> int:
             node = bot.kg.nodes[hit.node_id]
             print(f"{rank:>2}. {hit.score:.3f}  [{hit.type}] {node.label}  ({hit.node_id})")
         return 0
-    answer = bot.ask(args.text, k=args.k, node_type=args.type, encoders=args.encoder or None)
+    answer = bot.ask(args.text, k=args.k, node_type=args.type, encoders=args.encoder or None,
+                     history=args.after or ())
     if args.json:
         print(json.dumps(answer.to_dict(), indent=2, ensure_ascii=False))
         return 0
@@ -157,18 +161,25 @@ def cmd_ask(args: argparse.Namespace) -> int:
         for option in answer.query.clarification.options:
             print(f"  - {option['label']} [{option['type']}]  {option['description'][:80]}")
     for rank, item in enumerate(answer.answers, 1):
-        node = bot.kg.nodes[item.node_id]
-        print(f"{rank:>2}. {node.label}  [{item.type}]  score {item.score:.3f}  ({item.node_id})")
+        label = bot.kg.nodes[item.node_id].label if item.node_id in bot.kg.nodes else item.name
+        flag = "  INFERRED, not in the graph" if item.inferred else ""
+        print(f"{rank:>2}. {label}  [{item.type}]  confidence {item.confidence:.2f}{flag}")
+        if item.explanation:
+            print(f"      {item.explanation}")
         for path in item.paths:
             print(f"      {path.text}")
-        if not item.paths and item.semantic is not None:
-            print(f"      similar by description, {item.semantic:.2f} (no KG path)")
-        if args.explain and item.contributions:
-            parts = sorted(item.contributions.items(), key=lambda kv: -abs(kv[1]))
-            shown = "  ".join(f"{name} {value:+.2f} (={item.features.get(name, 0):.2f})" for name, value in parts[:8])
-            print(f"      score = {shown}")
-    if args.explain and answer.answers and bot.reranker is None:
-        print("(no fitted reranker: answers are in the candidate generators' order; `kgqa train reranker`)")
+    if args.explain:
+        print("\nreadings considered (best first):")
+        for reading in answer.readings:
+            print(f"  {reading['probability']:.2f}  {reading['kind']:<12} {reading['text']}  "
+                  f"({reading['answers']} answers)")
+        if answer.answers and answer.answers[0].features:
+            from assistant.answering.ranker import ReadingRanker
+
+            parts = ReadingRanker.load().contributions(answer.answers[0].features)
+            shown = "  ".join(f"{name} {value:+.2f}" for name, value in
+                              sorted(parts.items(), key=lambda kv: -abs(kv[1]))[:8])
+            print(f"  why the best reading won: {shown}")
     return 0
 
 
@@ -176,7 +187,7 @@ def cmd_parse(args: argparse.Namespace) -> int:
     from assistant.api import Assistant
 
     bot = Assistant.from_path(args.kg, args.index_dir, chroma_url=args.chroma_url, build=False, progress=False)
-    query = bot.parse(args.text)
+    query = bot.parse(args.text, history=args.after or ())
     if args.json:
         print(json.dumps(query.to_dict(), indent=2, ensure_ascii=False))
         return 0
@@ -243,66 +254,24 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
 
 def cmd_train_parser(args: argparse.Namespace) -> int:
-    """``kgqa train parser``: fit the relation-path classifier and cache it beside the KG's index."""
-    from assistant.api import Assistant
-    from assistant.parsing.training import metaqa_dev_files, metaqa_split, train_from_kg, train_from_metaqa
+    """``kgqa train parser --metaqa DIR``: use labelled questions (MetaQA dev with its question types): fit the
+    relation-path classifier that the reading ranker then uses as one more feature, and refit the ranker
+    with those questions. Without labelled questions there is nothing to fit: the matcher reads any KG."""
+    from assistant.api import RANKER_FILE, Assistant
+    from assistant.parsing.training import metaqa_dev_files, metaqa_split, train_from_metaqa
 
     bot = Assistant.from_path(args.kg, args.index_dir, chroma_url=args.chroma_url, build=False, progress=False)
-    if args.metaqa:
-        train, held = metaqa_split(metaqa_dev_files(args.metaqa), holdout=args.holdout, seed=args.seed)
-        print(f"fitting on {len(train)} labelled MetaQA questions ({len(held)} held out, seed {args.seed})")
-        clf = train_from_metaqa(train, bot.encoder, bot.parser_dir, progress=True)
-    else:
-        print("fitting on questions generated from the KG's schema")
-        clf = train_from_kg(bot.kg, bot.encoder, bot.parser_dir, seed=args.seed, progress=True)
+    if not args.metaqa:
+        raise KGQAError("`kgqa train parser` needs labelled questions (--metaqa DIR); without them the default "
+                        "matcher and ranker already answer any KG zero-shot (see `kgqa train matcher`)")
+    train, held = metaqa_split(metaqa_dev_files(args.metaqa), holdout=args.holdout, seed=args.seed)
+    print(f"fitting on {len(train)} labelled MetaQA questions ({len(held)} held out, seed {args.seed})")
+    clf = train_from_metaqa(train, bot.encoder, bot.parser_dir, progress=True)
     print(f"{len(clf.labels)} relation paths; saved to {bot.parser_dir}")
-    return 0
+    from assistant.answering.training import fit_labelled_ranker
 
-
-def cmd_train_lp(args: argparse.Namespace) -> int:
-    """``kgqa train lp``: train a KGE link predictor, print its filtered test metrics and save it."""
-    from assistant.kg import load_kg
-    from training.link_prediction import TrainSettings, default_output_dir, train_kge
-    from training.link_prediction.kge import check_replaceable
-
-    settings = TrainSettings(model=args.model, embedding_dim=args.embedding_dim, epochs=args.epochs,
-                             max_steps=args.max_steps, batch_size=args.batch_size, learning_rate=args.learning_rate,
-                             seed=args.seed, device=args.device, holdout=args.holdout,
-                             label_smoothing=args.label_smoothing, regularizer_weight=args.regularizer_weight,
-                             max_minutes=args.max_minutes, loss=args.loss)
-    settings.validate()
-    kg = load_kg(args.kg)
-    output = Path(args.output or default_output_dir(kg.name, settings.model))
-    check_replaceable(output)  # fail now rather than after training
-    try:
-        result = train_kge(kg, settings, progress=not (args.json or args.quiet))
-        result.predictor.config["kg"]["path"] = str(Path(args.kg).resolve())
-        saved = result.predictor.save(output)
-    except KeyboardInterrupt:
-        print(f"interrupted; nothing was written to {output}", file=sys.stderr)
-        return 130
-    metrics, split = result.metrics, result.split.summary()
-    if args.json:
-        print(json.dumps({"output": str(saved), "metrics": metrics, "split": split,
-                          "training": result.predictor.config["training"]}, indent=2))
-        return 0
-    source = {"benchmark": "the KG's own test split", "all": "no hold-out"}.get(
-        split["source"], f"seeded {settings.holdout:.0%} hold-out, {split['moved_to_train']} kept in training")
-    print(f"{kg.name}: {kg.num_nodes} nodes, {kg.num_edges} edges -> {split['train']} train / "
-          f"{split['test']} test triples ({source})")
-    loss = f", final loss {result.losses[-1]:.3f}" if result.losses else ""
-    print(f"{settings.model}, dim {settings.embedding_dim}: {result.steps} steps ({result.epochs_run} "
-          f"epoch{'' if result.epochs_run == 1 else 's'}) on {result.device} in {result.train_seconds:.1f} s{loss}")
-    if metrics:
-        print(f"filtered test metrics, head and tail prediction ({metrics['count']} rankings, "
-              f"evaluated in {result.eval_seconds:.1f} s):")
-        for label, m in (("both", metrics), ("tail", metrics["tail"]), ("head", metrics["head"])):
-            print(f"  {label:<5} MRR {m['mrr']:.4f}  MR {m['mr']:.1f}  Hits@1 {m['hits@1']:.4f}  "
-                  f"Hits@3 {m['hits@3']:.4f}  Hits@10 {m['hits@10']:.4f}")
-        print(f"  (a random ranking scores MRR {metrics['random_mrr']:.4f})")
-    else:
-        print("no test triples: nothing evaluated")
-    print(f"saved to {saved}")
+    report = fit_labelled_ranker(bot, train, out=bot.parser_dir / RANKER_FILE)
+    print(f"reading ranker refit with the labelled questions: {json.dumps(report.get('train', {}))}")
     return 0
 
 
@@ -341,14 +310,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-k", type=int, default=10)
     p.add_argument("--dense", action="store_true", help="print the typed nearest nodes only (no parsing)")
     p.add_argument("--explain", action="store_true",
-                   help="show each score's largest feature contributions: name +weight×value (=raw feature)")
+                   help="also show the readings considered and why the best one won (feature contributions)")
     p.add_argument("--encoder", action="append", default=[],
                    help="search only this encoder's collections (repeatable; default: all in the index)")
+    p.add_argument("--after", action="append", default=[], help="an earlier question of the conversation "
+                   "(repeatable, oldest first): 'what else did he make' resolves against it")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_ask)
 
     p = sub.add_parser("parse", help="show the typed query a question parses into")
     p.add_argument("text")
+    p.add_argument("--after", action="append", default=[], help="an earlier question of the conversation "
+                   "(repeatable, oldest first): follow-ups resolve against it")
     _add_kg_arg(p)
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_parse)
@@ -376,36 +349,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_chat)
 
     train = sub.add_parser("train", help="train models").add_subparsers(dest="train_command", required=True)
-    p = train.add_parser("parser", help="fit the question parser's relation-path classifier")
+    p = train.add_parser("parser", help="fit on labelled questions: the classifier feature and the ranker")
     _add_kg_arg(p)
     p.add_argument("--metaqa", type=Path, default=None,
-                   help="MetaQA folder: fit on its labelled dev questions (1/2/3-hop) instead of generated ones")
+                   help="MetaQA folder: its labelled dev questions (1/2/3-hop, with their question types)")
     p.add_argument("--holdout", type=float, default=0.2, help="share of MetaQA dev kept out for evaluation")
     p.add_argument("--seed", type=int, default=0)
     p.set_defaults(func=cmd_train_parser)
 
-    p = train.add_parser("lp", help="train a KGE link predictor on the KG's triples, evaluate and save it")
-    p.add_argument("--model", choices=["distmult", "complex", "rotate", "tucker"], default="distmult")
-    p.add_argument("--kg", type=Path, default=DEFAULT_KG, help="KG path (default: the embedded film KG)")
-    p.add_argument("--output", type=Path, default=None,
-                   help="checkpoint folder (default: $KGQA_HOME/checkpoints/<kg name>/lp-<model>)")
-    p.add_argument("--epochs", type=int, default=30)
-    p.add_argument("--max-steps", type=int, default=None, help="stop after N optimizer steps (even mid-epoch)")
-    p.add_argument("--batch-size", type=int, default=256)
-    p.add_argument("--embedding-dim", type=int, default=64)
-    p.add_argument("--learning-rate", type=float, default=0.01)
-    p.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto", help="auto: CUDA when available")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--holdout", type=float, default=0.1,
-                   help="fraction of triples held out for evaluation (KGs without their own test split)")
-    p.add_argument("--label-smoothing", type=float, default=0.0, help="of the 1-vs-all targets (e.g. 0.1)")
-    p.add_argument("--regularizer-weight", type=float, default=0.0,
-                   help="N3 penalty weight (distmult, complex, rotate; 0: the model's default)")
-    p.add_argument("--loss", default="crossentropy", help="PyKEEN loss: crossentropy (softmax) or bcewithlogits")
-    p.add_argument("--max-minutes", type=float, default=None, help="stop training after N minutes")
-    p.add_argument("--quiet", action="store_true", help="no progress bar")
-    p.add_argument("--json", action="store_true")
-    p.set_defaults(func=cmd_train_lp)
     for module in TRAIN_COMMANDS:  # trainers register their own subcommands (and import lazily when run)
         importlib.import_module(module).register(train)
     return parser

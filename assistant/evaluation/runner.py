@@ -17,7 +17,7 @@ from typing import Any, Protocol
 
 from assistant.answer import Answer
 from assistant.evaluation.datasets import QAItem
-from assistant.evaluation.metrics import ZERO, Aggregate, QuestionScore, aggregate, score_ranking
+from assistant.evaluation.metrics import ABSTAINED, ZERO, Aggregate, QuestionScore, aggregate, score_ranking
 from assistant.progress import Progress
 
 UNTYPED = "untyped"
@@ -27,7 +27,7 @@ MAX_FAILURES_MD = 50
 class Asker(Protocol):
     """Anything with ``Assistant.ask``'s signature."""
 
-    def ask(self, question: str, k: int = 10, node_type: str | None = None) -> Answer: ...
+    def ask(self, question: str, k: int = 10, node_type: str | None = None, history: Sequence = ()) -> Answer: ...
 
 
 @dataclass(slots=True)
@@ -77,9 +77,10 @@ class QuestionResult:
 
 
 def _ask_one(assistant: Asker, item: QAItem, k: int) -> QuestionResult:
+    history = list(item.extra.get("history") or [])
     started = time.perf_counter()
     try:
-        answer = assistant.ask(item.question, k=k)
+        answer = assistant.ask(item.question, k=k, history=history) if history else assistant.ask(item.question, k=k)
     except Exception as exc:  # noqa: BLE001 -- one bad question must not stop the run
         latency = (time.perf_counter() - started) * 1000
         text = f"{type(exc).__name__}: {exc}"
@@ -88,8 +89,11 @@ def _ask_one(assistant: Asker, item: QAItem, k: int) -> QuestionResult:
     top = list(answer.answers)[:k]
     predicted = [{"node_id": a.node_id, "name": a.name, "type": a.type, "score": round(float(a.score), 4)}
                  for a in top]
-    return QuestionResult(item, score_ranking(top, item.answers, k), latency, predicted,
-                          answer.query.to_dict(), answer.message)
+    if item.extra.get("expect") == "abstain":  # right when nothing is claimed
+        score = ABSTAINED if not top else ZERO
+    else:
+        score = score_ranking(top, item.answers, k)
+    return QuestionResult(item, score, latency, predicted, answer.query.to_dict(), answer.message)
 
 
 def evaluate(assistant: Asker, items: Sequence[QAItem], k: int = 10, workers: int = 1, progress: bool = True,

@@ -222,6 +222,24 @@ class KnowledgeGraph:
             return by_rel.get(relation, [])
         return [i for ids in by_rel.values() for i in ids]
 
+    def relations_at(self, node_id: str) -> tuple[list[str], list[str]]:
+        """The relations of a node's outgoing and incoming edges (no edge objects are built)."""
+        out = [r for r, ids in self._out.get(node_id, {}).items() if ids]
+        inc = [r for r, ids in self._in.get(node_id, {}).items() if ids]
+        return out, inc
+
+    def neighbor_ids(self, node_id: str, relation: str, inverse: bool = False) -> list[str]:
+        """Ids of the nodes one ``relation`` edge away (its targets, or its sources when ``inverse``)."""
+        adj = self._in if inverse else self._out
+        ids = adj.get(node_id, {}).get(relation, ())
+        if inverse:
+            return [self.edges[i].source for i in ids]  # type: ignore[union-attr]
+        return [self.edges[i].target for i in ids]  # type: ignore[union-attr]
+
+    def relation_degree(self, node_id: str, relation: str, inverse: bool = False) -> int:
+        """How many ``relation`` edges leave (or, with ``inverse``, enter) a node."""
+        return len((self._in if inverse else self._out).get(node_id, {}).get(relation, ()))
+
     def incident_edge_ids(self, node_id: str) -> list[int]:
         ids = self._ids(self._out, node_id, None) + self._ids(self._in, node_id, None)
         return sorted(set(ids))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -33,9 +34,10 @@ class RelationSpec:
 
 
 def humanize_relation(name: str) -> str:
-    """``"/film/film/genre"`` -> ``"film film genre"``; ``"has_genre"`` -> ``"has genre"``."""
-    text = name.strip("/_").replace("/", " ").replace("_", " ").replace(".", " ")
-    return " ".join(text.split())
+    """``"/film/film/genre"`` -> ``"film film genre"``; ``"has_genre"`` and ``"hasGenre"`` -> ``"has genre"``."""
+    text = re.sub(r"(?<=[a-z])(?=[A-Z])", " ", name)  # camelCase, as in RDF exports ("placeOfBirth")
+    text = text.strip("/_").replace("/", " ").replace("_", " ").replace(".", " ").replace("-", " ")
+    return " ".join(text.split()).lower() if text != text.upper() else " ".join(text.split())
 
 
 @dataclass(slots=True)

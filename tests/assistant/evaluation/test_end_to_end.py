@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
+from assistant.answering.ranker import FEATURES
 from assistant.cli import main
 from assistant.evaluation import evaluate, load_questions
-from retrieval.rerank import FEATURES
 
 REPO = Path(__file__).resolve().parents[3]
 QUESTIONS = [
@@ -125,16 +125,18 @@ def test_cli_eval_json_subprocess(tiny_assistant, tiny_kg_session_dir, tiny_inde
 
 
 @pytest.mark.slow
-def test_cli_ask_explain_shows_feature_contributions(tiny_assistant, tiny_kg_session_dir, tiny_index_dir, capsys):
+def test_cli_ask_explain_shows_the_readings_and_why_one_won(tiny_assistant, tiny_kg_session_dir, tiny_index_dir,
+                                                           capsys):
     assert main(["ask", "who composed the music for Star Wars", "--kg", str(tiny_kg_session_dir),
                  "--index-dir", str(tiny_index_dir), "--explain", "-k", "3"]) == 0
     out = capsys.readouterr().out
     assert "John Williams" in out.splitlines()[1]
-    terms = re.findall(r"(\w+) ([+-]\d+\.\d\d) \(=", out.split("score = ")[1].splitlines()[0])
+    assert "readings considered" in out and "the composer of Star Wars (1977)" in out
+    terms = re.findall(r"(\w+) ([+-]\d+\.\d\d)", out.split("why the best reading won:")[1].splitlines()[0])
     assert len(terms) >= 3 and {name for name, _ in terms} <= set(FEATURES)  # the fitted weights' terms
     assert [abs(float(v)) for _, v in terms] == sorted((abs(float(v)) for _, v in terms), reverse=True)
     assert main(["ask", "who composed the music for Star Wars", "--kg", str(tiny_kg_session_dir),
                  "--index-dir", str(tiny_index_dir), "--json"]) == 0
     top = json.loads(capsys.readouterr().out)["answers"][0]
-    assert top["score"] == pytest.approx(sum(top["contributions"].values()), abs=1e-3)
-    assert "graph" in top["sources"] and top["paths"]
+    assert 0 < top["confidence"] <= 1 and top["inferred"] is False
+    assert "graph" in top["sources"] and top["paths"] and "composer" in top["explanation"]

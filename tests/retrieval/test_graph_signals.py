@@ -8,7 +8,7 @@ from assistant.kg import load_kg
 from assistant.kg.graph import Edge, Node
 from assistant.query import PathStep
 from assistant.traversal import SupportPath, walk
-from retrieval.rerank import GraphSignals
+from retrieval.graph_signals import GraphSignals
 
 
 @pytest.fixture
@@ -56,20 +56,3 @@ def test_neighbour_overlap(kg):
     assert signals.neighbour_overlap("person:john-williams", around) > signals.neighbour_overlap(
         "person:phil-tippett", set())
     assert signals.neighbour_overlap("person:john-williams", around) > 0
-
-
-def test_link_prediction_feature_is_standardised_over_the_candidates(kg):
-    from assistant.query import Anchor, Query
-    from retrieval.rerank import Candidate, FeatureExtractor
-
-    def scorer(heads, relations, tails):  # a stand-in link predictor: prefers Jurassic Park
-        assert set(relations) == {"directed"} and set(heads) == {"person:steven-spielberg"}
-        return [3.0 if t == "project:jurassic-park-1993" else 1.0 for t in tails]
-
-    query = Query("what did Spielberg direct", target_type="project", anchors=[
-        Anchor("Spielberg", "person:steven-spielberg", "Steven Spielberg", "person", 1.0,
-               (PathStep("directed"),))])
-    cands = [Candidate("project:jaws-1975"), Candidate("project:jurassic-park-1993", prior_rank=1)]
-    rows = FeatureExtractor(kg, link_scorer=scorer).extract(query, cands)
-    assert rows[1]["lp"] > 0 > rows[0]["lp"] and rows[0]["lp_known"] == rows[1]["lp_known"] == 1.0
-    assert FeatureExtractor(kg).extract(query, cands)[0]["lp_known"] == 0.0  # no predictor: feature off

@@ -1,0 +1,58 @@
+"""Follow-ups resolved against the conversation: "who directed Jaws?" → "what else did he make?" →
+"and who wrote the music?" → "only the ones from the 80s".
+
+A pronoun ("he", "she", "it", "they", "his", "that film") links to the previous turn's best answer
+and, less strongly, to its entities; a question that names no entity at all ("and who wrote the
+music?") gets the previous entities as links with an empty span, so every generator can read it as
+a question about them; "only the ones from the 80s" is the refine generator's (previous answers,
+narrowed). Every such link has the method ``history``, and the cited paths show whom "he" was taken
+to mean.
+"""
+
+from __future__ import annotations
+
+import re
+
+from assistant.parsing.links import Link
+
+_PRONOUN = re.compile(r"\b(he|she|him|her|his|hers|they|them|their|theirs|it|its|that one|this one|"
+                      r"(?:that|this|the same) (?:film|movie|show|person|guy|director|actor|one|company|studio))\b",
+                      re.IGNORECASE)
+_FOLLOW_UP = re.compile(r"^\W*(and|also|what about|how about|only|just|but|ok and|so)\b", re.IGNORECASE)
+
+
+def history_links(text: str, links: list[Link], history: list) -> list[Link]:
+    """Links to the conversation's entities for the pronouns and ellipses of ``text``."""
+    if not history:
+        return []
+    previous = history[-1]
+    answers = [a for a in getattr(previous, "answers", []) if not str(a.node_id).startswith("count:")]
+    query = getattr(previous, "query", None)
+    anchors = [a for a in getattr(query, "anchors", []) if a.node_id] if query is not None else []
+    out: list[Link] = []
+    strong = [lk for lk in links if lk.score >= 0.7]
+    pronoun = _PRONOUN.search(text)
+    if pronoun:
+        start, end = pronoun.span()
+        for rank, a in enumerate(answers[:2]):
+            out.append(Link(a.node_id, pronoun.group(), start, end, "history", 0.9 - 0.15 * rank,
+                            {"history_answer": 1.0, "method_history": 1.0, "coverage": 1.0}))
+        for a in anchors[:2]:
+            out.append(Link(a.node_id, pronoun.group(), start, end, "history", 0.7,
+                            {"history_anchor": 1.0, "method_history": 1.0, "coverage": 1.0}))
+    elif not strong or _FOLLOW_UP.search(text):
+        # no entity named: the question goes on about the last one ("and who wrote the music?")
+        for a in anchors[:2]:
+            out.append(Link(a.node_id, "", len(text), len(text), "history", 0.8,
+                            {"history_anchor": 1.0, "method_history": 1.0, "coverage": 0.0}))
+        for a in answers[:1]:
+            out.append(Link(a.node_id, "", len(text), len(text), "history", 0.6,
+                            {"history_answer": 1.0, "method_history": 1.0, "coverage": 0.0}))
+    seen = set()
+    unique = []
+    for link in out:
+        key = (link.node_id, link.start, link.end)
+        if key not in seen:
+            seen.add(key)
+            unique.append(link)
+    return unique

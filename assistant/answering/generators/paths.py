@@ -1,0 +1,129 @@
+"""Relation paths from each linked entity: the readings the graph itself offers.
+
+For every linked entity, the paths that exist from it (1-3 hops, both directions, hubs sampled:
+:func:`~assistant.traversal.discover_paths`) are verbalised from the schema and scored by the
+matcher against the question masked at that entity, as a beam: all one-hop paths, then the two-hop
+extensions of the best ones, then the three-hop extensions of the best of those. The best few per
+entity are executed over the graph (every answer with its supporting paths) and filtered by the
+question's year, decade and kind.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from assistant.answering.filters import apply_filters, order_answers
+from assistant.answering.generators.base import Question
+from assistant.answering.readings import Branch, Evidence, Reading
+from assistant.parsing.links import Link
+from assistant.query import path_label
+from assistant.traversal import SupportPath, walk
+
+MAX_ANSWERS = 3000  # answers kept per reading (a hub's whole neighbourhood is never an answer)
+
+
+class PathGenerator:
+    """One reading per (linked entity, relation path), the best ``per_link`` of each entity's paths.
+
+    Args:
+        links: How many distinct linked entities get paths.
+        beam: Prefixes kept at each hop.
+        per_link: Readings kept per entity.
+    """
+
+    name = "paths"
+
+    def __init__(self, links: int = 4, beam: int = 8, per_link: int = 5) -> None:
+        self.max_links = links
+        self.beam = beam
+        self.per_link = per_link
+
+    def generate(self, question: Question) -> list[Reading]:
+        services = question.services
+        links = _node_links(question.links, self.max_links)
+        question.encode_all(links)
+        out: list[Reading] = []
+        for link in links:
+            reaches = services.paths_from(link.node_id)
+            if not reaches:
+                continue
+            vector = question.vector(link)
+            by_hops: dict[int, list] = {}
+            for reach in reaches:
+                by_hops.setdefault(len(reach.steps), []).append(reach)
+            scored: list[tuple[float, object, str]] = []
+            prefixes: set | None = None
+            for hops in sorted(by_hops):
+                level = [r for r in by_hops[hops] if prefixes is None or r.steps[:-1] in prefixes]
+                if not level:
+                    break
+                texts = [services.text_of(r.steps, r.types) for r in level]
+                scores = services.matcher.vectors(texts) @ vector
+                ranked = sorted(zip(scores.tolist(), level, texts, strict=True), key=lambda t: -t[0])
+                scored += ranked
+                prefixes = {r.steps for _, r, _ in ranked[: self.beam]}
+            scored.sort(key=lambda t: -t[0])
+            chosen = scored[: self.per_link]
+            labelled = self._classifier(question, link)
+            if labelled:  # a classifier fit on labelled questions: its favourite paths are readings too
+                favourites = sorted(labelled, key=lambda lb: -labelled[lb])[:2]
+                known = {path_label(r.steps) for _, r, _ in chosen}
+                by_label = {path_label(r.steps): (sc, r, t) for sc, r, t in scored}
+                chosen += [by_label[lb] for lb in favourites if lb not in known and lb in by_label]
+            for score, reach, text in chosen:
+                reading = Reading("path", [Branch(link, reach.steps, reach.types, text, float(score))],
+                                  answer_type=reach.types[-1] if reach.types else None)
+                if labelled:
+                    reading.features["classifier"] = labelled.get(path_label(reach.steps), 0.0)
+                if execute(question, reading):
+                    out.append(reading)
+        return out
+
+    @staticmethod
+    def _classifier(question: Question, link: Link) -> dict[str, float]:
+        """Path label -> probability from the labelled-question classifier, when one was fit."""
+        clf = question.services.classifier
+        if clf is None:
+            return {}
+        probs = clf.predict_proba([question.masked(link)])[0]
+        return {label: float(p) for label, p in zip(clf.labels, probs, strict=True)}
+
+
+def _node_links(links: list[Link], limit: int) -> list[Link]:
+    """The best links to distinct nodes (characters have their own generator), at most two per span."""
+    out, seen, per_span = [], set(), {}
+    for link in links:
+        if not link.node_id or link.node_id in seen:
+            continue
+        span = (link.start, link.end)
+        if per_span.get(span, 0) >= 3:
+            continue
+        per_span[span] = per_span.get(span, 0) + 1
+        seen.add(link.node_id)
+        out.append(link)
+        if len(out) >= limit:
+            break
+    return out
+
+
+def execute(question: Question, reading: Reading) -> bool:
+    """Walk the reading's path over the graph and fill its answers; ``False`` when it has none."""
+    kg = question.services.kg
+    branch = reading.branches[0]
+    reach = walk(kg, branch.link.node_id, branch.steps)
+    if not reach:
+        return False
+    if len(reach) > MAX_ANSWERS:
+        reading.capped = True
+        reading.notes.append(f"{len(reach):,} answers; the {MAX_ANSWERS:,} best supported are considered")
+        reach = dict(sorted(reach.items(), key=lambda kv: -kv[1][0])[:MAX_ANSWERS])
+    reading.answers = {node: Evidence([SupportPath(branch.link.node_id, p) for p in paths], count)
+                       for node, (count, paths) in reach.items()}
+    apply_filters(question, reading)
+    order_answers(question, reading)
+    return bool(reading.answers)
+
+
+def matcher_scores(question: Question, link: Link, texts: list[str]) -> np.ndarray:
+    """The matcher's cosines of ``texts`` with the question masked at ``link``."""
+    return question.services.matcher.vectors(texts) @ question.vector(link) if texts else np.zeros(0)
