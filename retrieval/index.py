@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import IO
 
 from assistant.kg.errors import KGQAError
+from assistant.kg.updates import clean_stale_updates
 from retrieval.store import ChromaStore
 
 try:
@@ -33,6 +34,7 @@ except ImportError:  # not on POSIX: staging folders are then only cleaned when 
 
 CURRENT = "CURRENT"
 MANIFEST = "manifest.json"
+UPDATES = "updates.jsonl"  # `kgqa kg add`'s log (assistant.api.UPDATES), kept beside the versions
 _VERSION = re.compile(r"^v-[0-9A-Za-z-]+$")
 #: a staging folder without a lock file (written by older code) is only removed once this old
 LEGACY_STAGING_AGE_S = 600.0
@@ -192,6 +194,7 @@ class Index:
                         lock_path.unlink(missing_ok=True)
         for tmp in self.root.glob(f"{CURRENT}.*.tmp"):
             tmp.unlink(missing_ok=True)
+        clean_stale_updates(self.root / UPDATES)  # a `kgqa kg add` killed while writing its log
         current = self.current
         if current is not None:
             for tmp in current.glob(f"{MANIFEST}.*.tmp"):

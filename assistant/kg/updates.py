@@ -20,6 +20,12 @@ import os
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import IO
+
+try:
+    import fcntl
+except ImportError:  # not on POSIX: temporary files are then removed whenever they are found
+    fcntl = None  # type: ignore[assignment]
 
 from assistant.kg.errors import KGLoadError, Problem, ProblemLog
 from assistant.kg.graph import Edge, KnowledgeGraph, Node
@@ -87,15 +93,26 @@ def normalise(record: object) -> dict | None:
     return None
 
 
+def _try_lock(handle: IO[bytes]) -> bool:
+    if fcntl is None:
+        return True
+    try:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        return True
+    except OSError:
+        return False
+
+
 def append_updates(path: str | Path, records: list[dict]) -> None:
     """Append operations to an update log so that a crash leaves either the old log or the new one, never a
-    half-written line (which would stop the KG from loading): the new log is written beside it, synced, then
-    renamed over it."""
+    half-written line (which would stop the KG from loading): the new log is written beside it under an
+    ``flock``, synced, then renamed over it."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f"{path.name}.{uuid.uuid4().hex[:8]}.tmp")
     try:
         with open(tmp, "wb") as out:
+            _try_lock(out)  # tells clean_stale_updates that this one is being written (the kernel drops it on kill)
             if path.exists():
                 with open(path, "rb") as old:
                     data = old.read()
@@ -107,16 +124,24 @@ def append_updates(path: str | Path, records: list[dict]) -> None:
                 out.write(line.encode("utf-8") + b"\n")
             out.flush()
             os.fsync(out.fileno())
-        os.replace(tmp, path)
+            os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
 
 
 def clean_stale_updates(path: str | Path) -> None:
-    """Remove temporary files that a crash inside :func:`append_updates` left beside the log."""
+    """Remove temporary files that a crash inside :func:`append_updates` left beside the log (not one that a
+    running process is writing)."""
     path = Path(path)
+    if not path.parent.is_dir():
+        return
     for tmp in path.parent.glob(f"{path.name}.*.tmp"):
-        tmp.unlink(missing_ok=True)
+        try:
+            with open(tmp, "rb") as handle:
+                if _try_lock(handle):
+                    tmp.unlink(missing_ok=True)
+        except FileNotFoundError:
+            continue
 
 
 def check_updates(kg: KnowledgeGraph, records: list[dict], source: str = "<updates>") -> None:

@@ -83,3 +83,23 @@ def test_added_edges_must_fit_the_relation_schema(tiny_kg_dir):
         apply_updates(kg, bad, "u.jsonl")
     assert "u.jsonl:4" in str(info.value) and "expects a person" in str(info.value)
     assert kg.num_edges == before  # nothing applied
+
+
+def test_append_updates_is_atomic_and_a_killed_writers_temp_file_is_removed(tmp_path):
+    import fcntl
+
+    from assistant.kg.updates import append_updates, clean_stale_updates, read_updates
+
+    log = tmp_path / "updates.jsonl"
+    append_updates(log, [{"op": "remove_node", "id": "a", "_line": 3}])
+    append_updates(log, [{"op": "remove_node", "id": "b"}])
+    assert [r["id"] for r in read_updates(log)] == ["a", "b"]
+    assert "_line" not in log.read_text() and not list(tmp_path.glob("*.tmp"))
+    dead = tmp_path / "updates.jsonl.dead0001.tmp"  # what a kill -9 inside append_updates leaves
+    dead.write_text('{"op": "remove_no')
+    busy = tmp_path / "updates.jsonl.busy0001.tmp"  # another process writing right now
+    with open(busy, "wb") as handle:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+        clean_stale_updates(log)
+        assert not dead.exists() and busy.exists()
+    assert [r["id"] for r in read_updates(log)] == ["a", "b"]
