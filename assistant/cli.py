@@ -25,7 +25,7 @@ from assistant.config import DEFAULT_KG, set_offline
 from assistant.kg.errors import KGQAError
 
 #: modules with a ``register(train_subparsers)`` function adding a ``kgqa train <name>`` command
-TRAIN_COMMANDS: tuple[str, ...] = ("assistant.answering.command", "training.matcher.command", "training.clep.command",
+TRAIN_COMMANDS: tuple[str, ...] = ("assistant.commands.train_ranker", "training.matcher.command", "training.clep.command",
                                    "training.sbert.command",
                                    "training.graphsage.command", "training.eges.command",
                                    "training.link_prediction.command")

@@ -11,10 +11,10 @@ from pathlib import Path
 import numpy as np
 
 from assistant.kg.graph import KnowledgeGraph
+from assistant.kg.node_text import node_text, text_hash
 from assistant.progress import Progress
 from retrieval.encoders import Encoder
 from retrieval.index import Index, IndexMissing, RemoteIndex
-from retrieval.node_text import node_text, text_hash
 from retrieval.store import ChromaStore
 
 CHUNK = 512

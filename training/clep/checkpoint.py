@@ -133,7 +133,7 @@ class Clep:
     def text_encoder(self):
         """The frozen sentence encoder the text tower was trained on (loaded on first use)."""
         if self._text_encoder is None:
-            from retrieval.encoders import load_encoder
+            from training.text_encoder import load_text_encoder as load_encoder
 
             self._text_encoder = load_encoder(self.config.get("text_encoder", "base"))
         return self._text_encoder

@@ -16,9 +16,9 @@ def measure(kg: KnowledgeGraph, steps: int, batch_size: int, device: str) -> dic
     """
     import torch
 
-    from retrieval.encoders import load_encoder
     from training.clep.data import build_data, embed_texts
     from training.clep.train import ClepSettings, Trainer, resolve_device
+    from training.text_encoder import load_text_encoder as load_encoder
 
     if steps < 1:
         raise ValueError(f"steps must be at least 1, got {steps}")

@@ -215,7 +215,7 @@ def train_clep(kg: KnowledgeGraph, settings: ClepSettings | None = None, progres
     """
     from tqdm.auto import tqdm
 
-    from retrieval.encoders import load_encoder
+    from training.text_encoder import load_text_encoder as load_encoder
 
     settings = settings or ClepSettings()
     settings.validate()

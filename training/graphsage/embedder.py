@@ -52,7 +52,7 @@ class SageNodeEncoder:
 
     def _sentences(self):
         if self._text_encoder is None:
-            from retrieval.encoders import load_encoder
+            from training.text_encoder import load_text_encoder as load_encoder
 
             self._text_encoder = load_encoder(self.config["settings"].get("text_encoder", "base"))
         return self._text_encoder
@@ -100,7 +100,7 @@ class SageNodeEncoder:
     def _encode_inductive(self, kg: KnowledgeGraph, ids: list[str], texts: list[str]) -> np.ndarray:
         from torch_geometric.utils import k_hop_subgraph
 
-        from retrieval.indexer import node_text
+        from assistant.kg.node_text import node_text
 
         node_ids = sorted(kg.nodes)
         row = {n: i for i, n in enumerate(node_ids)}
@@ -122,8 +122,8 @@ class SageNodeEncoder:
 
 def load_sage_encoder(name: str, path: Path | None, device: str | None = None) -> SageNodeEncoder:
     """``retrieval.encoders`` loader for ``graphsage-free`` / ``graphsage-text`` checkpoints."""
-    from retrieval.encoders import EncoderUnavailable
     from training.graphsage.train import load_sage
+    from training.text_encoder import EncoderUnavailable
 
     if path is None:
         raise EncoderUnavailable(f"encoder {name!r} needs a checkpoint folder (train it with `kgqa train sage`)")

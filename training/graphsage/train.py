@@ -113,10 +113,10 @@ def text_features(kg: KnowledgeGraph, node_ids: list[str], encoder=None, progres
         progress: Show the encoder's progress bar.
         source: ``"index"`` (the index text of each node) or ``"name"`` (names only).
     """
-    from retrieval.indexer import node_text
+    from assistant.kg.node_text import node_text
 
     if encoder is None:
-        from retrieval.encoders import load_encoder
+        from training.text_encoder import load_text_encoder as load_encoder
 
         encoder = load_encoder("base")
     texts = [node_text(kg, kg.nodes[n]) if source == "index" else kg.nodes[n].name for n in node_ids]
@@ -220,7 +220,7 @@ def train_sage(kg: KnowledgeGraph, settings: SageSettings | None = None, encoder
     features = None
     if settings.variant == "text":
         if encoder is None:
-            from retrieval.encoders import load_encoder
+            from training.text_encoder import load_text_encoder as load_encoder
 
             encoder = load_encoder(settings.text_encoder)
         features = torch.from_numpy(text_features(kg, graph.node_ids, encoder, progress,

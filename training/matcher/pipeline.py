@@ -33,7 +33,7 @@ def base_encode(progress: bool = True, cache: Path | None = None):
     With ``cache`` (an ``.npz`` of texts and vectors), texts embedded by an earlier run are read back
     instead of encoded again, and the new ones are added: repeated training runs cost seconds.
     """
-    from retrieval.encoders import load_encoder
+    from training.text_encoder import load_text_encoder as load_encoder
 
     encoder = load_encoder("base")
     known: dict[str, np.ndarray] = {}

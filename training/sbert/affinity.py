@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from assistant.kg.graph import KnowledgeGraph
-from retrieval.node_text import node_text
+from assistant.kg.node_text import node_text
 
 DEFAULT_TEMPERATURE = 0.05
 SKILL_TYPE = "skill"
@@ -77,7 +77,7 @@ def list_stages(checkpoint: str | Path | None) -> dict[str, Path]:
     ``base`` is always there (the packaged all-MiniLM-L6-v2); a folder without ``stages/`` that is itself
     a model counts as ``final``. Missing or unreadable stage folders are skipped.
     """
-    from retrieval.encoders import base_model_path
+    from training.text_encoder import base_model_path
 
     stages: dict[str, Path] = {"base": base_model_path()}
     if checkpoint is None:
@@ -106,7 +106,7 @@ def load_stage_encoders(checkpoint: str | Path | None, names: list[str] | None =
     Raises:
         retrieval.encoders.EncoderUnavailable: a stage's files are missing or corrupt; KeyError: unknown stage.
     """
-    from retrieval.encoders import load_encoder
+    from training.text_encoder import load_text_encoder as load_encoder
 
     stages = list_stages(checkpoint)
     wanted = names or list(stages)

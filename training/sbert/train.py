@@ -173,9 +173,9 @@ def train_sbert(kg: KnowledgeGraph, output: str | Path, settings: SBertSettings 
         training.sbert.data.NoTrainingPairs: the KG has neither edges nor descriptions.
         KeyboardInterrupt: after saying which checkpoints are kept.
     """
-    from retrieval.encoders import base_model_path
     from training.common import resolve_device
     from training.sbert.data import ir_evaluator, mine_same_type_negatives, split_pairs, to_datasets
+    from training.text_encoder import base_model_path
 
     s = settings or SBertSettings()
     output = Path(output)

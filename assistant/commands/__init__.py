@@ -1,0 +1,1 @@
+"""`kgqa` subcommands that build whole assistants (the top layer, beside the CLI)."""
