@@ -36,14 +36,21 @@ RECORDS = ROOT / "bench" / "results" / "lp.jsonl"
 
 #: Training recipe per model (the CPU budget shortens it; the full-run command is in RESULTS.md).
 RECIPES: dict[str, dict] = {
-    # dim 100 and a high learning rate: the most MRR per CPU-minute; a GPU run would use dim 200+ and more epochs.
-    "distmult": {"embedding_dim": 100, "batch_size": 512, "learning_rate": 0.01, "label_smoothing": 0.1,
-                 "regularizer_weight": 0.01},
-    "complex": {"embedding_dim": 100, "batch_size": 512, "learning_rate": 0.01, "label_smoothing": 0.1,
-                "regularizer_weight": 0.01},
-    "rotate": {"embedding_dim": 100, "batch_size": 512, "learning_rate": 0.01, "label_smoothing": 0.1},
-    "tucker": {"embedding_dim": 100, "batch_size": 256, "learning_rate": 0.003, "label_smoothing": 0.1,
-               "loss": "bcewithlogits"},
+    # The ComplEx-N3 recipe (Lacroix et al., 2018) in the 1-vs-all loop (training/link_prediction/loop.py):
+    # reciprocal relations, softmax cross-entropy over every entity, N3, Adagrad lr 0.1, init 1e-3.
+    "complex-n3": {"model": "complex", "loop": "1vsall", "embedding_dim": 200, "batch_size": 1000,
+                   "regularizer_weight": 0.05},
+    "distmult-n3": {"model": "distmult", "loop": "1vsall", "embedding_dim": 200, "batch_size": 1000,
+                    "regularizer_weight": 0.05},
+    # PyKEEN's LCWA loop (session 2's recipes): dim 100 and a high learning rate for the CPU budget.
+    "distmult": {"loop": "pykeen", "embedding_dim": 100, "batch_size": 512, "learning_rate": 0.01,
+                 "label_smoothing": 0.1, "regularizer_weight": 0.01},
+    "complex": {"loop": "pykeen", "embedding_dim": 100, "batch_size": 512, "learning_rate": 0.01,
+                "label_smoothing": 0.1, "regularizer_weight": 0.01},
+    "rotate": {"loop": "pykeen", "embedding_dim": 100, "batch_size": 512, "learning_rate": 0.01,
+               "label_smoothing": 0.1, "regularizer_weight": 0.0},
+    "tucker": {"loop": "pykeen", "embedding_dim": 100, "batch_size": 256, "learning_rate": 0.003,
+               "label_smoothing": 0.1, "loss": "bcewithlogits", "regularizer_weight": 0.0},
     # R-GCN encoder + DistMult decoder (training/link_prediction/gnn.py); "rgcn-clep" starts from --clep-init
     "rgcn": {"embedding_dim": 100, "batch_size": 512, "learning_rate": 0.01, "label_smoothing": 0.1},
     "rgcn-clep": {"embedding_dim": 100, "batch_size": 512, "learning_rate": 0.01, "label_smoothing": 0.1},
@@ -67,7 +74,7 @@ def hardware() -> str:
 
 
 def run_one(model: str, dataset: str, minutes: float, epochs: int, device: str, seed: int,
-            clep_init: Path | None = None) -> dict | None:
+            clep_init: Path | None = None, curve_every: int = 0, overrides: dict | None = None) -> dict | None:
     from assistant.kg import load_kg
     from training.link_prediction import TrainSettings, resolve_device, train_kge
     from training.link_prediction.gnn import GNNSettings, train_gnn
@@ -75,6 +82,7 @@ def run_one(model: str, dataset: str, minutes: float, epochs: int, device: str, 
     if model == "rgcn-clep" and not (clep_init and clep_init.is_dir()):
         print(f"skipping rgcn-clep on {dataset}: no CLEP checkpoint (pass --clep-init DIR, trained on this KG)")
         return None
+    load_before = os.getloadavg()
     kg = load_kg(DATASETS[dataset])
     print(f"== {model} on {dataset}: {kg.num_nodes} entities, budget {minutes:g} min / {epochs} epochs", flush=True)
     if model.startswith("rgcn"):
@@ -82,18 +90,50 @@ def run_one(model: str, dataset: str, minutes: float, epochs: int, device: str, 
                                init_from=str(clep_init) if model == "rgcn-clep" else None, **RECIPES[model])
         result = train_gnn(kg, settings, progress=True)
     else:
-        settings = TrainSettings(model=model, epochs=epochs, max_minutes=minutes, device=device, seed=seed,
-                                 eval_batch_size=128, **RECIPES[model])
+        recipe = {"model": model, **RECIPES[model], **(overrides or {})}
+        settings = TrainSettings(epochs=epochs, max_minutes=minutes, device=device, seed=seed, eval_batch_size=128,
+                                 eval_every=curve_every, curve_test=bool(curve_every), **recipe)
         result = train_kge(kg, settings, progress=True)
     m = result.metrics
     record = {"model": model, "dataset": dataset, "mrr": m["mrr"], "mr": m["mr"], "hits@1": m["hits@1"],
               "hits@3": m["hits@3"], "hits@10": m["hits@10"], "test_triples": m["test_triples"],
               "train_s": round(result.train_seconds, 1), "eval_s": round(getattr(result, "eval_seconds", 0.0), 1),
               "epochs_run": result.epochs_run, "steps": getattr(result, "steps", None), "budget_min": minutes,
-              "hardware": hardware(), "settings": asdict(settings), "date": time.strftime("%Y-%m-%d %H:%M")}
+              "hardware": hardware(), "settings": asdict(settings), "date": time.strftime("%Y-%m-%d %H:%M"),
+              "load_before": load_before, "load_after": os.getloadavg(),
+              "curve": [asdict(c) for c in getattr(result, "curve", [])]}
     print(f"   MRR {m['mrr']:.4f}  MR {m['mr']:.0f}  H@1 {m['hits@1']:.4f}  H@10 {m['hits@10']:.4f}  "
           f"({result.epochs_run} epochs, {result.train_seconds:.0f} s)", flush=True)
     return record
+
+
+def parse_overrides(items: list[str]) -> dict:
+    """``["embedding_dim=100", "optimizer=adam"]`` -> ``{"embedding_dim": 100, "optimizer": "adam"}``."""
+    out: dict = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep:
+            raise SystemExit(f"--set expects KEY=VALUE, got {item!r}")
+        try:
+            out[key.strip()] = json.loads(value)
+        except json.JSONDecodeError:
+            out[key.strip()] = value
+    return out
+
+
+def print_curve(record: dict) -> None:
+    """The learning curve of a run: training minutes against validation and test MRR."""
+    if not record.get("curve"):
+        return
+    print(f"\nlearning curve, {record['model']} on {record['dataset']} (load {record['load_before'][0]:.1f} before, "
+          f"{record['load_after'][0]:.1f} after):")
+    print("| epoch | steps | train min | loss | valid MRR (sample) | test MRR | test H@1 | test H@10 |")
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for c in record["curve"]:
+        m = c["metrics"]
+        print(f"| {c['epoch']} | {c['step']} | {c['train_seconds'] / 60:.1f} | {c['loss']:.4f} | "
+              f"{fmt(m.get('valid_mrr'), '.4f')} | {fmt(m.get('test_mrr'), '.4f')} | "
+              f"{fmt(m.get('test_hits@1'), '.4f')} | {fmt(m.get('test_hits@10'), '.4f')} |")
 
 
 def load_records(path: Path) -> dict[tuple[str, str], dict]:
@@ -146,13 +186,18 @@ def print_table(records: dict[tuple[str, str], dict], clep: dict | None) -> None
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--models", nargs="+", default=[m for m in RECIPES if m != "rgcn-clep"],
+    parser.add_argument("--models", nargs="+", default=["complex-n3", "distmult-n3", "rotate", "tucker", "rgcn"],
                         choices=list(RECIPES))
     parser.add_argument("--datasets", nargs="+", default=["fb15k237", "wn18rr"], choices=list(DATASETS))
     parser.add_argument("--minutes", type=float, default=5.0, help="training budget per model and dataset")
     parser.add_argument("--epochs", type=int, default=200, help="epoch cap (the time budget usually ends first)")
     parser.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--curve", type=int, default=0, metavar="N",
+                        help="1-vs-all models: rank a validation sample and the whole test split every N epochs and "
+                             "print the learning curve (evaluation time is not training time)")
+    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                        help="override a recipe setting, e.g. --set embedding_dim=100 (repeatable)")
     parser.add_argument("--records", type=Path, default=RECORDS, help="JSONL of runs (appended to)")
     parser.add_argument("--table-only", action="store_true", help="print the table of recorded runs, train nothing")
     parser.add_argument("--clep-metrics", type=Path, default=None, help="CLEP's FB15k-237 metrics JSON")
@@ -166,12 +211,14 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"skipping {dataset}: {DATASETS[dataset]} not found", file=sys.stderr)
                 continue
             for model in args.models:
-                record = run_one(model, dataset, args.minutes, args.epochs, args.device, args.seed, args.clep_init)
+                record = run_one(model, dataset, args.minutes, args.epochs, args.device, args.seed, args.clep_init,
+                                 args.curve, parse_overrides(args.set))
                 if record is None:
                     continue
                 args.records.parent.mkdir(parents=True, exist_ok=True)
                 with args.records.open("a", encoding="utf-8") as fh:
                     fh.write(json.dumps(record) + "\n")
+                print_curve(record)
     print_table(load_records(args.records), find_clep_metrics(args.clep_metrics))
     return 0
 

@@ -65,14 +65,16 @@ def _benchmark_split(kg: KnowledgeGraph, splits: dict) -> tuple[list[Triple], li
     return parts["train"], parts["valid"], parts["test"]
 
 
-def split_kg(kg: KnowledgeGraph, holdout: float = 0.1, seed: int = 0) -> LinkSplit:
+def split_kg(kg: KnowledgeGraph, holdout: float = 0.1, seed: int = 0, own_split: bool = True) -> LinkSplit:
     """Split the KG's edges for link prediction.
 
     Args:
         kg: The knowledge graph.
         holdout: Fraction of distinct triples to hold out for testing when the KG has no split of
-            its own; ``0`` trains on everything and leaves nothing to evaluate.
+            its own (or ``own_split`` is off); ``0`` trains on everything and leaves nothing to evaluate.
         seed: Seed of the hold-out shuffle.
+        own_split: Use a benchmark KG's own train/valid/test split; ``False`` treats all its edges alike
+            (a predictor for answering trains on every edge).
 
     Returns:
         The split.
@@ -86,15 +88,23 @@ def split_kg(kg: KnowledgeGraph, holdout: float = 0.1, seed: int = 0) -> LinkSpl
     relations = sorted({e.relation for e in kg.iter_edges()})
     if not relations:
         raise ValueError(f"KG {kg.name!r} has no edges to learn from")
-    splits = kg.metadata.get("splits") or {}
+    splits = (kg.metadata.get("splits") or {}) if own_split else {}
     if splits.get("test") and splits["test"][1] > splits["test"][0]:
         train, valid, test = _benchmark_split(kg, splits)
         return LinkSplit(train, valid, test, "benchmark", entities, relations)
 
     triples = kg_triples(kg)
-    info = {"holdout": holdout, "seed": seed, "duplicates_dropped": kg.num_edges - len(triples)}
+    return split_triples(triples, entities, relations, holdout, seed,
+                         {"duplicates_dropped": kg.num_edges - len(triples)})
+
+
+def split_triples(triples: list[Triple], entities: list[str], relations: list[str], holdout: float, seed: int,
+                  info: dict | None = None) -> LinkSplit:
+    """A seeded hold-out of ``triples``, keeping in training every held-out triple whose head, tail or
+    relation would otherwise be unseen (see :func:`split_kg`)."""
+    info = {"holdout": holdout, "seed": seed, **(info or {})}
     if holdout == 0:
-        return LinkSplit(triples, [], [], "all", entities, relations, info=info)
+        return LinkSplit(list(triples), [], [], "all", entities, relations, info=info)
     order = list(range(len(triples)))
     random.Random(seed).shuffle(order)
     n_test = max(1, round(holdout * len(triples))) if len(triples) > 1 else 0

@@ -2,7 +2,9 @@
 
 For each test triple ``(h, r, t)`` every entity is scored as the tail of ``(h, r, ?)`` and as the
 head of ``(?, r, t)``; the other true answers (any known triple) are filtered out before ranking.
-Ties count half (the "realistic" rank): ``rank = 1 + #better + #tied / 2``.
+Ties count half (the "realistic" rank): ``rank = 1 + #better + #tied / 2``. A type-constrained
+predictor (trained with ``candidates="type"``) ranks only the entities of the answer types of the
+query's direction, as it answers; benchmark rows use unconstrained models.
 """
 
 from __future__ import annotations
@@ -47,6 +49,9 @@ def _side_ranks(predictor: KGEPredictor, queries: np.ndarray, answers: np.ndarra
                   else predictor.score_all_heads(q[:, 1], q[:, 0]))
         rows = torch.arange(len(a), device=device)
         true = scores[rows, a].clone()
+        allowed = predictor.answer_mask(q[:, 1], inverse=side == "head")
+        if allowed is not None:  # a type-constrained model ranks only entities of the direction's answer types
+            scores = scores.masked_fill(~allowed, float("-inf"))
         known = [filters.get((int(x), int(y)), []) + [int(ans)]
                  for (x, y), ans in zip(queries[start:start + batch_size], answers[start:start + batch_size],
                                         strict=True)]

@@ -173,6 +173,32 @@ def check_replaceable(target: str | Path) -> None:
     common_check_replaceable(target, FORMAT, "link-predictor", CONFIG_FILE)
 
 
+def answer_types_of(triples: Sequence[tuple[str, str, str]], node_type: dict[str, str]) -> dict[str, list[str]]:
+    """``{"r": tail types, "r^-1": head types}`` seen in ``triples`` (node id -> type in ``node_type``)."""
+    seen: dict[str, set[str]] = {}
+    for h, r, t in triples:
+        seen.setdefault(r, set()).add(node_type[t])
+        seen.setdefault(f"{r}^-1", set()).add(node_type[h])
+    return {k: sorted(v) for k, v in sorted(seen.items())}
+
+
+def build_answer_table(entity_types: Sequence[str], relation_ids: Sequence[str],
+                       answer_types: dict[str, list[str]]) -> Tensor:
+    """``(2 * len(relation_ids), len(entity_types))`` bool: row ``i`` marks the entities whose type may answer
+    ``(h, relation_i, ?)``, row ``len(relation_ids) + i`` those that may answer ``(?, relation_i, t)``; a
+    direction missing from ``answer_types`` accepts every entity."""
+    names = sorted(set(entity_types))
+    index = {t: i for i, t in enumerate(names)}
+    types = torch.tensor([index[t] for t in entity_types], dtype=torch.long)
+    table = torch.ones(2 * len(relation_ids), len(entity_types), dtype=torch.bool)
+    for i, relation in enumerate(relation_ids):
+        for row, key in ((i, relation), (len(relation_ids) + i, f"{relation}^-1")):
+            if key in answer_types:
+                wanted = torch.tensor([index[t] for t in answer_types[key] if t in index], dtype=torch.long)
+                table[row] = torch.isin(types, wanted)
+    return table
+
+
 class KGEPredictor(LinkPredictor):
     """A link predictor from entity and relation embedding matrices.
 
@@ -184,6 +210,10 @@ class KGEPredictor(LinkPredictor):
         relation_embeddings: ``(num_relations, width)`` float matrix.
         config: Extra facts saved in ``config.json`` (training settings, metrics, KG name).
         extras: The model's extra tensors (TuckER's core tensor and batch-norm scale/shift).
+        reciprocal: The relation matrix holds a forward and a reciprocal row per relation (the
+            inverse of relation ``i`` at row ``num_relations + i``) and heads are ranked as tails of
+            ``(t, r^-1, ?)``. ``None``: the model's default (RotatE and TuckER always keep them;
+            DistMult and ComplEx trained by PyKEEN fold them in, those of the 1-vs-all loop keep them).
 
     Raises:
         ValueError: Shapes and id lists disagree, ids repeat or an extra tensor is missing.
@@ -191,8 +221,11 @@ class KGEPredictor(LinkPredictor):
 
     def __init__(self, model: str, entity_ids: Sequence[str], relation_ids: Sequence[str],
                  entity_embeddings: Tensor, relation_embeddings: Tensor, config: dict | None = None,
-                 extras: dict[str, Tensor] | None = None) -> None:
+                 extras: dict[str, Tensor] | None = None, reciprocal: bool | None = None) -> None:
         self.spec = get_model_spec(model)
+        if reciprocal is False and self.spec.reciprocal:
+            raise ValueError(f"{self.spec.name} always keeps its reciprocal relation rows")
+        self.reciprocal = self.spec.reciprocal if reciprocal is None else bool(reciprocal)
         self.entity_ids = list(entity_ids)
         self.relation_ids = list(relation_ids)
         self.entity_index = {e: i for i, e in enumerate(self.entity_ids)}
@@ -203,7 +236,7 @@ class KGEPredictor(LinkPredictor):
         rel = relation_embeddings.detach().to(torch.float32).contiguous()
         if ent.ndim != 2 or rel.ndim != 2 or (self.spec.equal_widths and ent.shape[1] != rel.shape[1]):
             raise ValueError(f"expected two matrices of equal width, got {tuple(ent.shape)} and {tuple(rel.shape)}")
-        rows_per_relation = 2 if self.spec.reciprocal else 1
+        rows_per_relation = 2 if self.reciprocal else 1
         if ent.shape[0] != len(self.entity_ids) or rel.shape[0] != rows_per_relation * len(self.relation_ids):
             raise ValueError(f"{ent.shape[0]} entity rows for {len(self.entity_ids)} ids, "
                              f"{rel.shape[0]} relation rows for {len(self.relation_ids)} ids"
@@ -218,6 +251,62 @@ class KGEPredictor(LinkPredictor):
         self.entity_embeddings = ent
         self.relation_embeddings = rel
         self.config = dict(config or {})
+        #: ``(n, 3)`` int64 rows (entity row, relation row, entity row) of the edges trained on, when kept
+        self.known_triples: Tensor | None = None
+        #: type-constrained answers (:meth:`set_answer_types`): ``(2 * num_relations, num_entities)`` bool
+        self.answer_table: Tensor | None = None
+        self.entity_types: Tensor | None = None
+        self.type_names: list[str] = []
+        self.answer_types: dict[str, list[str]] = {}
+
+    def set_known_triples(self, rows: Tensor | Sequence[tuple[str, str, str]]) -> None:
+        """Keep the edges the predictor was trained on (saved with it; ``tails(exclude_known=True)`` skips them).
+
+        Args:
+            rows: ``(n, 3)`` row indices, or ``(head id, relation, tail id)`` triples (unknown ids are skipped).
+
+        Raises:
+            ValueError: Row indices out of range or of the wrong shape.
+        """
+        if not isinstance(rows, Tensor):
+            ent, rel = self.entity_index, self.relation_index
+            rows = torch.tensor([[ent[h], rel[r], ent[t]] for h, r, t in rows
+                                 if h in ent and t in ent and r in rel], dtype=torch.long).reshape(-1, 3)
+        rows = rows.detach().to(torch.long).cpu().contiguous()
+        if rows.ndim != 2 or rows.shape[1] != 3:
+            raise ValueError(f"known triples must be an (n, 3) tensor, got shape {tuple(rows.shape)}")
+        if len(rows) and (int(rows.min()) < 0 or int(rows[:, [0, 2]].max()) >= self.num_entities
+                          or int(rows[:, 1].max()) >= self.num_relations):
+            raise ValueError("known triples refer to entity or relation rows the predictor does not have")
+        self.known_triples = rows
+
+    # ---- type-constrained answers ------------------------------------------------------
+    def set_answer_types(self, entity_types: Sequence[str], answer_types: dict[str, list[str]]) -> None:
+        """Restrict the answers of each relation direction to entities of the types it was trained with.
+
+        Args:
+            entity_types: The node type of each entity row.
+            answer_types: ``{"r": [tail types], "r^-1": [head types]}`` for every relation ``r``; a
+                direction left out accepts every entity.
+
+        Raises:
+            ValueError: ``entity_types`` does not have one type per entity.
+        """
+        if len(entity_types) != self.num_entities:
+            raise ValueError(f"{len(entity_types)} entity types for {self.num_entities} entities")
+        self.type_names = sorted(set(entity_types))
+        index = {t: i for i, t in enumerate(self.type_names)}
+        self.entity_types = torch.tensor([index[t] for t in entity_types], dtype=torch.long)
+        self.answer_types = {str(k): [str(t) for t in v] for k, v in answer_types.items()}
+        self.answer_table = build_answer_table(entity_types, self.relation_ids, self.answer_types)
+
+    def answer_mask(self, relation_rows: Tensor, inverse: bool = False) -> Tensor | None:
+        """``(batch, num_entities)`` bool: which entities may answer ``(h, r, ?)`` (or ``(?, r, t)`` with
+        ``inverse``) for each relation row; ``None`` when answers are not type-constrained."""
+        if self.answer_table is None:
+            return None
+        rows = relation_rows.to(self.answer_table.device) + (self.num_relations if inverse else 0)
+        return self.answer_table[rows].to(relation_rows.device)
 
     # ---- facts -------------------------------------------------------------------------
     @property
@@ -247,6 +336,8 @@ class KGEPredictor(LinkPredictor):
         self.entity_embeddings = self.entity_embeddings.to(device)
         self.relation_embeddings = self.relation_embeddings.to(device)
         self.extras = {k: v.to(device) for k, v in self.extras.items()}
+        if self.answer_table is not None:
+            self.answer_table = self.answer_table.to(device)
         return self
 
     # ---- ids -> rows -------------------------------------------------------------------
@@ -292,8 +383,8 @@ class KGEPredictor(LinkPredictor):
 
     def inverse_rows(self, r: Tensor) -> Tensor:
         """Rows of the reciprocal relations of relation rows ``r`` (reciprocal models only)."""
-        if not self.spec.reciprocal:
-            raise ValueError(f"{self.model} folds reciprocal relations into the forward ones")
+        if not self.reciprocal:
+            raise ValueError(f"this {self.model} predictor folds reciprocal relations into the forward ones")
         return r + self.num_relations
 
     @torch.no_grad()
@@ -315,7 +406,7 @@ class KGEPredictor(LinkPredictor):
 
         Reciprocal models score them as the tails of ``(t, r^-1, ?)``.
         """
-        if self.spec.reciprocal:
+        if self.reciprocal:
             return self.score_all_tails(t, self.inverse_rows(r))
         query = self.spec.head_query(self.relation_embeddings[r], self.entity_embeddings[t])
         return query @ self.entity_embeddings.T
@@ -394,17 +485,23 @@ class KGEPredictor(LinkPredictor):
             weights = staged / WEIGHTS_FILE
             tensors = {"entity_embeddings": self.entity_embeddings, "relation_embeddings": self.relation_embeddings,
                        **{f"extra.{k}": v for k, v in self.extras.items()}}
+            if self.known_triples is not None:
+                tensors["known_triples"] = self.known_triples
+            if self.entity_types is not None:
+                tensors["entity_types"] = self.entity_types
             save_file({k: v.cpu().contiguous() for k, v in tensors.items()}, str(weights),
                       metadata={"format": FORMAT, "entity_ids": json.dumps(self.entity_ids, ensure_ascii=False),
                                 "relation_ids": json.dumps(self.relation_ids, ensure_ascii=False)})
             config = {**self.config, "format": FORMAT, "version": VERSION, "kind": "kge", "model": self.model,
                       "embedding_dim": self.embedding_dim, "score": self.spec.formula,
                       "num_entities": self.num_entities, "num_relations": self.num_relations,
-                      "weights": WEIGHTS_FILE, "sha256": file_sha256(weights)}
+                      "reciprocal": self.reciprocal, "weights": WEIGHTS_FILE, "sha256": file_sha256(weights)}
+            if self.entity_types is not None:
+                config["answer_types"] = {"type_names": self.type_names, "by_relation": self.answer_types}
             write_config(staged, config, CONFIG_FILE)
         target = Path(directory).resolve()
         self.config = {k: v for k, v in config.items()
-                       if k not in ("format", "version", "kind", "weights", "sha256")}
+                       if k not in ("format", "version", "kind", "weights", "sha256", "reciprocal", "answer_types")}
         return target
 
     @classmethod
@@ -447,11 +544,29 @@ class KGEPredictor(LinkPredictor):
             relation_ids = json.loads(metadata["relation_ids"])
             ent, rel = tensors["entity_embeddings"], tensors["relation_embeddings"]
             extras = {k.removeprefix("extra."): v for k, v in tensors.items() if k.startswith("extra.")}
+            known = tensors.get("known_triples")
+            entity_types = tensors.get("entity_types")
         except (SafetensorError, OSError, KeyError, json.JSONDecodeError, ValueError) as exc:
             raise CheckpointError(f"corrupt checkpoint {weights}: {type(exc).__name__}: {exc}") from None
-        meta = {k: v for k, v in config.items() if k not in ("format", "version", "kind", "weights", "sha256")}
+        meta = {k: v for k, v in config.items()
+                if k not in ("format", "version", "kind", "weights", "sha256", "reciprocal", "answer_types")}
         try:
-            predictor = cls(model, entity_ids, relation_ids, ent, rel, meta, extras)
+            reciprocal = config.get("reciprocal")
+            if reciprocal is not None and not isinstance(reciprocal, bool):
+                raise ValueError(f"\"reciprocal\" must be true or false, got {reciprocal!r}")
+            predictor = cls(model, entity_ids, relation_ids, ent, rel, meta, extras, reciprocal)
+            if known is not None:
+                predictor.set_known_triples(known)
+            constraint = config.get("answer_types")
+            if entity_types is not None:
+                if not isinstance(constraint, dict) or not isinstance(constraint.get("type_names"), list) \
+                        or not isinstance(constraint.get("by_relation"), dict):
+                    raise ValueError("\"answer_types\" must hold \"type_names\" (a list) and \"by_relation\" "
+                                     "(an object)")
+                names = [str(t) for t in constraint["type_names"]]
+                if len(entity_types) and (int(entity_types.min()) < 0 or int(entity_types.max()) >= len(names)):
+                    raise ValueError("entity_types refers to types that type_names does not list")
+                predictor.set_answer_types([names[i] for i in entity_types.tolist()], constraint["by_relation"])
         except (TypeError, ValueError) as exc:
             raise CheckpointError(f"corrupt checkpoint {folder}: {exc}") from None
         if config.get("embedding_dim") not in (None, predictor.embedding_dim):
