@@ -213,8 +213,7 @@ def train_clep(kg: KnowledgeGraph, settings: ClepSettings | None = None, progres
         ValueError: A setting cannot work or the KG has no edges.
         EncoderUnavailable: The frozen text encoder is missing.
     """
-    from tqdm.auto import tqdm
-
+    from assistant.progress import Progress
     from training.text_encoder import load_text_encoder as load_encoder
 
     settings = settings or ClepSettings()
@@ -236,7 +235,7 @@ def train_clep(kg: KnowledgeGraph, settings: ClepSettings | None = None, progres
     history: list[dict] = []
     batches = trainer.batches()
     started = time.perf_counter()
-    bar = tqdm(total=total, desc="clep", unit="step", disable=not progress, leave=False)
+    bar = Progress(total=total, desc="clep", unit="step", enabled=progress)
     for step in range(total):
         trainer.model.train()
         loss = trainer.loss(next(batches))
@@ -256,8 +255,9 @@ def train_clep(kg: KnowledgeGraph, settings: ClepSettings | None = None, progres
             history.append({"epoch": (step + 1) // per_epoch, "loss": float(np.mean(epoch_losses)),
                             "valid_mrr": valid["mrr"], "valid_hits@10": valid["hits@10"],
                             "seconds": time.perf_counter() - started})
-            bar.write(f"epoch {history[-1]['epoch']}: loss {history[-1]['loss']:.3f}, "
-                      f"valid MRR {valid['mrr']:.4f}, Hits@10 {valid['hits@10']:.4f}")
+            if progress:
+                print(f"epoch {history[-1]['epoch']}: loss {history[-1]['loss']:.3f}, "
+                      f"valid MRR {valid['mrr']:.4f}, Hits@10 {valid['hits@10']:.4f}", flush=True)
     bar.close()
     train_seconds = time.perf_counter() - started
 

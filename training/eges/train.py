@@ -161,7 +161,7 @@ def train_eges(data: ItemGraph, settings: EgesSettings | None = None, progress: 
     Raises:
         ValueError: Invalid settings or an empty graph.
     """
-    from tqdm.auto import tqdm
+    from assistant.progress import Progress
 
     settings = settings or EgesSettings()
     settings.validate()
@@ -181,12 +181,15 @@ def train_eges(data: ItemGraph, settings: EgesSettings | None = None, progress: 
     optimizer = torch.optim.Adam(module.parameters(), lr=settings.learning_rate)
     gen = torch.Generator().manual_seed(settings.seed)
     losses = []
+    per_epoch = -(-min(len(pairs), settings.max_pairs or len(pairs)) // settings.batch_size)
+    bar = Progress(total=per_epoch * settings.epochs, desc="eges", unit="step", enabled=progress)
     for _ in range(settings.epochs):
         order = torch.randperm(len(pairs), generator=gen)
         if settings.max_pairs:
             order = order[:settings.max_pairs]
         total, steps = 0.0, 0
-        for start in tqdm(range(0, len(order), settings.batch_size), disable=not progress, leave=False, desc="eges"):
+        for start in range(0, len(order), settings.batch_size):
+            bar.update(1)
             batch = pairs[order[start:start + settings.batch_size]]
             h = module(batch[:, 0])
             pos = (h * module.context(batch[:, 1])).sum(-1)
@@ -198,6 +201,8 @@ def train_eges(data: ItemGraph, settings: EgesSettings | None = None, progress: 
             optimizer.step()
             total, steps = total + loss.item(), steps + 1
         losses.append(total / max(1, steps))
+        bar.set_postfix(loss=f"{losses[-1]:.4f}")
+    bar.close()
     module.eval()
     model = EgesModel(module, items, dict(data.names), vocab)
     model.config = {"settings": asdict(settings), "train_seconds": round(time.perf_counter() - started, 2),

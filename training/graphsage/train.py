@@ -212,7 +212,8 @@ def train_sage(kg: KnowledgeGraph, settings: SageSettings | None = None, encoder
         ValueError: Invalid settings or a KG without edges.
     """
     from torch_geometric.utils import negative_sampling
-    from tqdm.auto import tqdm
+
+    from assistant.progress import progress as counted
 
     settings = settings or SageSettings()
     settings.validate()
@@ -234,7 +235,7 @@ def train_sage(kg: KnowledgeGraph, settings: SageSettings | None = None, encoder
     loss_fn = torch.nn.BCEWithLogitsLoss()
     losses: list[float] = []
     started = time.perf_counter()
-    for _ in tqdm(range(settings.epochs), desc=f"graphsage-{settings.variant}", disable=not progress, leave=False):
+    for _ in counted(range(settings.epochs), desc=f"graphsage-{settings.variant}", unit="epoch", enabled=progress):
         model.train()
         optimizer.zero_grad()
         z = model(edges, features)

@@ -49,7 +49,8 @@ def _side_ranks(predictor: KGEPredictor, queries: np.ndarray, answers: np.ndarra
                   else predictor.score_all_heads(q[:, 1], q[:, 0]))
         rows = torch.arange(len(a), device=device)
         true = scores[rows, a].clone()
-        allowed = predictor.answer_mask(q[:, 1], inverse=side == "head")
+        mask_of = getattr(predictor, "answer_mask", None)  # CLEP's cross-space ranker has no type constraint
+        allowed = mask_of(q[:, 1], inverse=side == "head") if mask_of is not None else None
         if allowed is not None:  # a type-constrained model ranks only entities of the direction's answer types
             scores = scores.masked_fill(~allowed, float("-inf"))
         known = [filters.get((int(x), int(y)), []) + [int(ans)]

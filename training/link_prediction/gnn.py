@@ -147,7 +147,7 @@ def train_gnn(kg: KnowledgeGraph, settings: GNNSettings | None = None, progress:
     Raises:
         ValueError: Invalid settings, a missing CLEP checkpoint or a KG without edges.
     """
-    from tqdm.auto import tqdm
+    from assistant.progress import progress as counted
 
     settings = settings or GNNSettings()
     settings.validate()
@@ -181,7 +181,7 @@ def train_gnn(kg: KnowledgeGraph, settings: GNNSettings | None = None, progress:
     epochs_run = steps_done = 0
     out_of_time = lambda: ((deadline is not None and time.perf_counter() > deadline)  # noqa: E731
                            or (settings.max_steps is not None and steps_done >= settings.max_steps))
-    for _ in tqdm(range(settings.epochs), desc="rgcn-distmult", disable=not progress, leave=False):
+    for _ in counted(range(settings.epochs), desc="rgcn-distmult", unit="epoch", enabled=progress):
         order = torch.randperm(len(queries), generator=gen)
         total, steps = 0.0, 0
         for start in range(0, len(order), settings.batch_size):

@@ -19,6 +19,7 @@ import csv
 import json
 import math
 import shutil
+import sys
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -274,6 +275,17 @@ def _make_trainer(model, datasets, evaluator, s: SBertSettings, partial: Path, s
     from sentence_transformers.sentence_transformer.trainer import SentenceTransformerTrainer
     from sentence_transformers.sentence_transformer.training_args import SentenceTransformerTrainingArguments
 
+    from assistant.progress import library_bars_off, mode_for
+
+    on_terminal = mode_for(sys.stderr) == "bar"
+    if not on_terminal:  # sentence-transformers' and datasets' own bars would print a line per redraw
+        library_bars_off()
+        try:
+            from datasets.utils.logging import disable_progress_bar
+
+            disable_progress_bar()
+        except ImportError:
+            pass
     steps_per_epoch = max(1, math.ceil(len(split.train) / s.batch_size))
     eval_steps = max(1, steps_per_epoch // max(1, s.evals_per_epoch))
     if s.max_steps is not None:
@@ -295,7 +307,8 @@ def _make_trainer(model, datasets, evaluator, s: SBertSettings, partial: Path, s
         report_to=["tensorboard"] if importlib.util.find_spec("tensorboard") else "none",
         use_cpu=s.device == "cpu",
         seed=s.seed,
-        disable_tqdm=not progress,
+        # a tqdm bar only on a terminal; in a log the PrinterCallback's line per logging step is the progress
+        disable_tqdm=not (progress and on_terminal),
         dataloader_num_workers=0,
         dataloader_pin_memory=device_is_cuda(s.device),
     )

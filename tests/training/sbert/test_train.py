@@ -62,6 +62,7 @@ def test_interrupted_run_leaves_the_previous_checkpoint(tiny_kg, tmp_path, monke
     out = tmp_path / "sbert-ft"
     out.mkdir()
     (out / "model.safetensors").write_text("the previous run's weights")
+    (out / "config_sentence_transformers.json").write_text('{"__version__": {"sentence_transformers": "6"}}')
 
     def ctrl_c(self, *args, **kwargs):  # what the user's Ctrl-C raises inside the training loop
         raise KeyboardInterrupt
@@ -88,3 +89,15 @@ def test_retrained_checkpoint_changes_the_model_id(tiny_run, tmp_path):
     weights = copy / "model.safetensors"
     os.utime(weights, ns=(weights.stat().st_atime_ns, weights.stat().st_mtime_ns + 1_000_000_000))
     assert SentenceEncoder("sbert-ft", copy).model_id != before
+
+
+def test_a_folder_that_is_not_a_checkpoint_is_never_replaced(tiny_kg, tmp_path):
+    from training.checkpoint import CheckpointError
+    from training.sbert.train import SBertSettings, train_sbert
+
+    out = tmp_path / "notes"
+    out.mkdir()
+    (out / "todo.txt").write_text("keep me")
+    with pytest.raises(CheckpointError, match="refusing to replace"):
+        train_sbert(tiny_kg, out, SBertSettings(max_steps=1, batch_size=4, device="cpu"), progress=False)
+    assert [p.name for p in out.iterdir()] == ["todo.txt"]
