@@ -350,7 +350,8 @@ class Assistant:
         return self.pipeline.builder.query(q, readings)
 
     def ask(self, question: str, k: int = 10, node_type: str | None = None,
-            encoders: list[str] | None = None, history: Sequence[Answer | str] = ()) -> Answer:
+            encoders: list[str] | None = None, history: Sequence[Answer | str] = (),
+            inferred: bool = True) -> Answer:
         """Answer ``question``: ranked answers, each with the KG paths (or the similarity, or the predicted
         edge) that support it, and a calibrated confidence.
 
@@ -361,6 +362,8 @@ class Assistant:
             encoders: Encoders whose collections dense search uses (default: the base encoder's).
             history: Earlier turns of the conversation, oldest first: their :class:`Answer` s, or their
                 questions (asked again, in order, to recover what "he" or "the ones" refer to).
+            inferred: Whether answers the graph does not state may be proposed by link prediction (always
+                labelled ``inferred`` with their probability); ``False`` shows stated facts only.
         """
         question = normalize_question(question)  # valid, visible Unicode before any model sees it
         started = time.perf_counter()
@@ -371,7 +374,7 @@ class Assistant:
         else:
             if encoders:
                 self.searchers(encoders)  # refuse unknown encoder names with a clear error
-            answer = self.pipeline.answer(question, k, node_type, self._history(history))
+            answer = self.pipeline.answer(question, k, node_type, self._history(history), inferred)
         answer.latency_ms = (time.perf_counter() - started) * 1000
         return answer
 

@@ -25,8 +25,8 @@ from assistant.config import DEFAULT_KG, set_offline
 from assistant.kg.errors import KGQAError
 
 #: modules with a ``register(train_subparsers)`` function adding a ``kgqa train <name>`` command
-TRAIN_COMMANDS: tuple[str, ...] = ("assistant.commands.train_ranker", "training.matcher.command", "training.clep.command",
-                                   "training.sbert.command",
+TRAIN_COMMANDS: tuple[str, ...] = ("assistant.commands.train_ranker", "training.matcher.command",
+                                   "training.clep.command", "training.sbert.command",
                                    "training.graphsage.command", "training.eges.command",
                                    "training.link_prediction.command")
 
@@ -152,7 +152,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
             print(f"{rank:>2}. {hit.score:.3f}  [{hit.type}] {node.label}  ({hit.node_id})")
         return 0
     answer = bot.ask(args.text, k=args.k, node_type=args.type, encoders=args.encoder or None,
-                     history=args.after or ())
+                     history=args.after or (), inferred=not args.no_inferred)
     if args.json:
         print(json.dumps(answer.to_dict(), indent=2, ensure_ascii=False))
         return 0
@@ -315,6 +315,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="search only this encoder's collections (repeatable; default: all in the index)")
     p.add_argument("--after", action="append", default=[], help="an earlier question of the conversation "
                    "(repeatable, oldest first): 'what else did he make' resolves against it")
+    p.add_argument("--no-inferred", action="store_true",
+                   help="stated facts only: no answers predicted by link prediction")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_ask)
 

@@ -12,6 +12,7 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
+from assistant.answer import Answer
 from assistant.api import Assistant
 from assistant.config import DEFAULT_KG, set_offline
 from assistant.kg.errors import KGQAError
@@ -33,6 +34,7 @@ EXAMPLES = [
 ]
 ALL_TYPES = "any type"
 TOP_ANSWERS = "top answers together"
+MAX_TURNS = 4  # earlier answers a follow-up may refer to
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,15 +91,20 @@ def build_app(bot: Assistant, warmup: Warmup | None = None, settings: AppSetting
             return []
 
     # ---- chat ----------------------------------------------------------------------------
-    def answer_turn(message: str, history: list, node_type: str, encoders: list[str], state: dict):
-        """Ask, then return chat history, cleared box, clarification radio, evidence focus, plot, state."""
+    def answer_turn(message: str, history: list, node_type: str, encoders: list[str], state: dict,
+                    stated_only: bool = False):
+        """Ask, then return chat history, cleared box, clarification radio, evidence focus, plot, state.
+
+        The state keeps this session's last answers, so follow-ups ("what else did he make?", "only the
+        ones from the 80s") resolve against them; a cleared chat starts a new conversation."""
         message = (message or "").strip()
         history = list(history or [])
         hide = gr.Radio(choices=[], value=None, visible=False)
         if not message:
             return history, "", hide, gr.Dropdown(), gr.Plot(), state
+        turns = [t for t in (state or {}).get("turns", []) if isinstance(t, Answer)][-MAX_TURNS:] if history else []
         history.append({"role": "user", "content": message})
-        reply, state = None, {}
+        reply, state = None, {"turns": turns}
         if len(message) > settings.max_chars:
             reply = f"That message is too long ({len(message):,} characters; the limit is {settings.max_chars:,})."
         elif (wait := not_ready()) is not None:
@@ -109,19 +116,20 @@ def build_app(bot: Assistant, warmup: Warmup | None = None, settings: AppSetting
             chosen = list(encoders or [])
             all_encoders = encoders_now()
             answer = models.ask(bot, message, k=settings.k, node_type=None if node_type in (None, ALL_TYPES)
-                                else node_type, encoders=chosen if chosen and chosen != all_encoders else None)
+                                else node_type, encoders=chosen if chosen and chosen != all_encoders else None,
+                                history=turns, inferred=not stated_only)
             history.append({"role": "assistant", "content": answer_markdown(kg, answer)})
         except Exception as exc:  # noqa: BLE001 -- shown as a sentence
             history.append({"role": "assistant", "content": readable_error(exc)})
             return history, "", hide, gr.Dropdown(choices=[], value=None), None, state
         clar = answer.query.clarification
         if clar is not None:
-            state = {"question": message, "mention": clar.mention, "answers": []}
+            state = {"question": message, "mention": clar.mention, "answers": [], "turns": turns}
             radio = gr.Radio(choices=[(f"{o['label']} — {o.get('description', '')[:80]}", o["label"])
                                       for o in clar.options], value=None, visible=True,
                              label=escape(clar.question))
             return history, "", radio, gr.Dropdown(choices=[], value=None), None, state
-        state = {"question": message, "answers": answer.answers}
+        state = {"question": message, "answers": answer.answers, "turns": [*turns, answer][-MAX_TURNS:]}
         focus_choices = [TOP_ANSWERS] + [f"{i}. {a.name}" for i, a in enumerate(answer.answers, 1)]
         first = focus_choices[1] if answer.answers else None
         return (history, "", hide, gr.Dropdown(choices=focus_choices, value=first),
@@ -145,11 +153,12 @@ def build_app(bot: Assistant, warmup: Warmup | None = None, settings: AppSetting
             gr.Warning(readable_error(exc))
             return None
 
-    def clarify(choice: str, history: list, node_type: str, encoders: list[str], state: dict):
+    def clarify(choice: str, history: list, node_type: str, encoders: list[str], state: dict,
+                stated_only: bool = False):
         if not choice or not state or "mention" not in state:
             return history, "", gr.Radio(visible=False), gr.Dropdown(), None, state
         question = chosen_reading(state["question"], state["mention"], choice)
-        return answer_turn(question, history, node_type, encoders, state)
+        return answer_turn(question, history, node_type, encoders, state, stated_only)
 
     def open_person(focus: str, state: dict):
         answers = (state or {}).get("answers") or []
@@ -232,6 +241,8 @@ def build_app(bot: Assistant, warmup: Warmup | None = None, settings: AppSetting
                         gr.Examples(EXAMPLES, inputs=box, label="Try one")
                     with gr.Column(scale=2):
                         type_filter = gr.Dropdown(types, value=ALL_TYPES, label="Answer type", elem_id="type")
+                        stated = gr.Checkbox(False, label="Only facts stated in the graph (no inferred answers)",
+                                             elem_id="stated-only")
                         found = encoders_now()
                         enc_filter = gr.CheckboxGroup(found, value=found, label="Encoders to search",
                                                       visible=len(found) > 1, elem_id="encoders")
@@ -270,16 +281,16 @@ def build_app(bot: Assistant, warmup: Warmup | None = None, settings: AppSetting
                 report = gr.File(label="Report (Markdown)", elem_id="eval-report")
 
         chat_outputs = [chatbot, box, clar, focus, plot, state]
-        chat_inputs = [box, chatbot, type_filter, enc_filter, state]
+        chat_inputs = [box, chatbot, type_filter, enc_filter, state, stated]
         # every handler checks its inputs itself (ui.guard): "private" only hides an endpoint from the API page
         known_type = guard.one_of(lambda: types, ALL_TYPES)
         focus_value = guard.focus(TOP_ANSWERS)
-        chat_checks = (guard.text, guard.history, known_type, guard.names, guard.state)
+        chat_checks = (guard.text, guard.history, known_type, guard.names, guard.state, guard.flag)
         for trigger in (send.click, box.submit):
             trigger(guard.guarded(answer_turn, *chat_checks), chat_inputs, chat_outputs, api_visibility="private",
                     concurrency_id="chat", concurrency_limit=settings.chat_concurrency)
         clar.input(guard.guarded(clarify, guard.optional_text, *chat_checks[1:]),
-                   [clar, chatbot, type_filter, enc_filter, state], chat_outputs, api_visibility="private",
+                   [clar, chatbot, type_filter, enc_filter, state, stated], chat_outputs, api_visibility="private",
                    concurrency_id="chat")
         focus.input(guard.guarded(redraw, focus_value, guard.state), [focus, state], plot, api_visibility="private",
                     concurrency_id="chat")

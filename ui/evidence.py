@@ -61,7 +61,16 @@ def evidence_graph(kg: KnowledgeGraph, answers: Sequence[RankedAnswer],
             g.nodes[node_id]["answer"] |= is_answer
 
     for item in answers:
+        if item.node_id not in kg.nodes:  # a count: no node to draw
+            continue
         add_node(item.node_id, 0, is_answer=True)
+        predicted = getattr(item, "predicted", None) if getattr(item, "inferred", False) else None
+        if predicted and predicted.get("head") in kg.nodes and predicted.get("tail") in kg.nodes:
+            other = predicted["tail"] if predicted["head"] == item.node_id else predicted["head"]
+            add_node(other, 1)
+            g.add_edge(predicted["head"], predicted["tail"], key=f"predicted:{predicted['relation']}",
+                       relation=kg.schema.verbalize(predicted["relation"]) + f" ({predicted['probability']:.2f}?)",
+                       predicted=True)
         for path in item.paths[: settings.max_paths]:
             for i, relation in enumerate(path.relations):
                 a, b = path.nodes[i], path.nodes[i + 1]
@@ -103,8 +112,14 @@ def draw_evidence(kg: KnowledgeGraph, answers: Sequence[RankedAnswer], title: st
     sizes = [1400 if g.nodes[n]["answer"] else 900 for n in g]
     edgecolors = ["#222222" if g.nodes[n]["answer"] else "white" for n in g]
     nx.draw_networkx_nodes(g, pos, ax=ax, node_color=colours, node_size=sizes, edgecolors=edgecolors, linewidths=2)
-    nx.draw_networkx_edges(g, pos, ax=ax, arrows=True, arrowsize=14, edge_color="#666666", node_size=sizes,
-                           connectionstyle="arc3,rad=0.08")
+    stated = [(u, v) for u, v, d in g.edges(data=True) if not d.get("predicted")]
+    predicted = [(u, v) for u, v, d in g.edges(data=True) if d.get("predicted")]
+    nodes = list(g)
+    nx.draw_networkx_edges(g, pos, edgelist=stated, ax=ax, arrows=True, arrowsize=14, edge_color="#666666",
+                           node_size=sizes, nodelist=nodes, connectionstyle="arc3,rad=0.08")
+    if predicted:  # an edge the graph does not state, predicted by link prediction: dashed, in red
+        nx.draw_networkx_edges(g, pos, edgelist=predicted, ax=ax, arrows=True, arrowsize=14, edge_color="#c0392b",
+                               style="dashed", node_size=sizes, nodelist=nodes, connectionstyle="arc3,rad=0.08")
     labels = {n: textwrap.fill(g.nodes[n]["label"], 16) for n in g}
     nx.draw_networkx_labels(g, pos, labels, ax=ax, font_size=8)
     edge_labels = {(u, v): d["relation"] for u, v, d in g.edges(data=True)}

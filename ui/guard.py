@@ -51,6 +51,11 @@ def history(value: Any) -> list:
     return kept
 
 
+def flag(value: Any) -> bool:
+    """A checkbox: ``True`` only for a real ``True``."""
+    return value is True
+
+
 def state(value: Any) -> dict:
     return value if isinstance(value, dict) else {}
 

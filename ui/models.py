@@ -30,11 +30,12 @@ def supports_encoders(bot: Assistant) -> bool:
 
 
 def ask(bot: Assistant, question: str, k: int = 10, node_type: str | None = None,
-        encoders: list[str] | None = None) -> Answer:
+        encoders: list[str] | None = None, history: list | None = None, inferred: bool = True) -> Answer:
     """``bot.ask``, passing ``encoders`` only when the API has it and a subset was chosen."""
+    extra = {"history": list(history or []), "inferred": inferred}
     if encoders and supports_encoders(bot):
-        return bot.ask(question, k=k, node_type=node_type, encoders=list(encoders))
-    return bot.ask(question, k=k, node_type=node_type)
+        return bot.ask(question, k=k, node_type=node_type, encoders=list(encoders), **extra)
+    return bot.ask(question, k=k, node_type=node_type, **extra)
 
 
 def search(bot: Assistant, text: str, node_type: str | None, k: int, encoder: str):

@@ -18,12 +18,10 @@ class RenderSettings:
     Attributes:
         max_paths: Cited paths listed under each answer card.
         blurb_chars: Length of the one-line description before it is cut with an ellipsis.
-        max_contributions: Score contributions (feature → share) shown per card, when the ranker gives them.
     """
 
     max_paths: int = 3
     blurb_chars: int = 140
-    max_contributions: int = 3
 
 
 def escape(text: str) -> str:
@@ -39,34 +37,36 @@ def one_line(text: str, limit: int) -> str:
     return text[:limit].rsplit(" ", 1)[0].rstrip(",;:") + "…"
 
 
-def _contributions(item: RankedAnswer, limit: int) -> str:
-    # the ranker may add `contributions` (feature -> score share); older answers do not have it
-    contrib = getattr(item, "contributions", None) or {}
-    features = getattr(item, "features", None) or {}
-    # contributions are relative to an average candidate; a feature this answer lacks (value 0)
-    # only says what it is not, so the card lists the evidence it has
-    present = {k: v for k, v in contrib.items() if features.get(k, 1.0) != 0}
-    top = sorted(present.items(), key=lambda kv: -abs(kv[1]))[:limit]
-    return ", ".join(f"{name} {value:+.2f}" for name, value in top)
-
-
 def answer_card(kg: KnowledgeGraph, rank: int, item: RankedAnswer, settings: RenderSettings = RenderSettings()) -> str:
-    """One answer as a Markdown card: name, type, score and description, then its cited paths."""
+    """One answer as a Markdown card: name, type, confidence and description, why it answers (in words),
+    then its cited paths; an inferred answer says in its first line that the graph does not state it."""
     node = kg.nodes.get(item.node_id) if hasattr(kg.nodes, "get") else None
     label = node.label if node is not None else item.name
     blurb = one_line(node.description if node is not None else "", settings.blurb_chars)
-    head = f"**{rank}. {escape(label)}** · `{item.type}` · score {item.score:.2f}"
-    if "graph:alternative-reading" in item.sources:
-        head += " · *another reading of the question*"
+    confidence = getattr(item, "confidence", 0.0) or 0.0
+    head = f"**{rank}. {escape(label)}** · `{item.type}`" + (f" · {confidence:.0%} sure" if confidence else "")
+    if getattr(item, "inferred", False):
+        predicted = getattr(item, "predicted", None) or {}
+        probability = predicted.get("probability")
+        head += " · **INFERRED: not stated in the graph**" + (
+            f", predicted with {probability:.2f} probability" if probability is not None else "")
     lines = [head]
     if blurb:
         lines.append(f"> {escape(blurb)}")
-    why = _contributions(item, settings.max_contributions)
-    if why:
-        lines.append(f"> *why:* {escape(why)}")
+    explanation = getattr(item, "explanation", "")
+    if explanation:
+        lines.append(f"> *why:* {escape(explanation)}")
     for path in item.paths[: settings.max_paths]:
         lines.append(f"- {escape(path.text)}")
-    if not item.paths:
+    if getattr(item, "inferred", False):
+        predicted = getattr(item, "predicted", None) or {}
+        if predicted:
+            head_node, tail_node = kg.nodes.get(predicted["head"]), kg.nodes.get(predicted["tail"])
+            if head_node is not None and tail_node is not None:
+                verb = kg.schema.verbalize(predicted["relation"])
+                lines.append(f"- ⇢ {escape(head_node.label)} —{escape(verb)}?→ {escape(tail_node.label)} "
+                             "(predicted edge)")
+    elif not item.paths and item.type != "count":
         sim = f" ({item.semantic:.2f})" if item.semantic is not None else ""
         lines.append(f"- ≈ similar by description{sim}; no KG path cites it")
     return "\n".join(lines)

@@ -41,6 +41,7 @@ class QuestionContext:
         similar_cue: "like", "similar to".
         recommend: "recommend", "is there a movie about…": a description or a request.
         other: "else", "other": the entities already named are not answers.
+        inferred: Answers predicted by link prediction may be proposed (labelled); off for stated facts only.
         qualifiers: ``good``/``best``/``popular``/``recent``/``old``.
         years, decade: Year filters named in the question.
         kind: A project kind ("documentary") when the KG's projects have kinds.
@@ -55,6 +56,7 @@ class QuestionContext:
     similar_cue: bool = False
     recommend: bool = False
     other: bool = False
+    inferred: bool = True
     qualifiers: list[str] = field(default_factory=list)
     years: list[int] = field(default_factory=list)
     decade: int | None = None
@@ -63,8 +65,41 @@ class QuestionContext:
     history: list = field(default_factory=list)
 
 
+# Words before the head noun of a request: "which", "find me a", "i am looking for some", "list all the".
+_LEAD = frozenset("""which what who whom whose how many much is are was were do does did can could would will
+a an the some any all every one ones me us i im i'm we you please pls hey hi hello ok so um quick question
+find list name show give tell get recommend suggest need want looking look for search searching there here
+to of about know any good great best top famous popular recent new old classic other else more few several
+kind sort type""".split())
+
+
+_AUXILIARIES = frozenset("did do does has have had can could will would".split())  # not copulas: "what is the best X"
+_CHUNK_END = frozenset("""of in on at by for with from about to into who whom whose that which where when is are was
+were do does did has have had can could will would should and or but like as than made make directed starring
+played worked work works lent""".split())
+
+
+def role_words(kg: KnowledgeGraph) -> dict[str, str]:
+    """Role nouns of the schema ("director", "composer") -> the node type they name (a relation's source type)."""
+    out: dict[str, str] = {}
+    for spec in kg.schema.relations.values():
+        for noun in spec.source_nouns:
+            key = normalize_name(noun)
+            if key and spec.source_type:
+                out.setdefault(key, spec.source_type)
+                out.setdefault(key + "s", spec.source_type)
+                out.setdefault(key + "es", spec.source_type)
+    return out
+
+
 def asked_type(text: str, kg: KnowledgeGraph) -> str | None:
-    """The node type the question's cue words ask for, among the KG's types (``None`` if none or untyped)."""
+    """The node type the question asks for, among the KG's types (``None`` if none is said or the KG is untyped).
+
+    "who" asks for a person, "when"/"what year" for a year, "where" for a place. Otherwise it is the head
+    noun of the request, the first noun after the lead words ("which *composers*…", "a *director* of…",
+    "*films* by…"): a type noun ("films", "studios") or one of the schema's role nouns ("composer", which
+    names a person). A type word later in the question ("…a theme park…") asks for nothing.
+    """
     types = set(kg.node_types())
     if len(types) <= 1:
         return None
@@ -78,16 +113,27 @@ def asked_type(text: str, kg: KnowledgeGraph) -> str | None:
             if any(w in t for w in _WHERE_TYPES):
                 return t
     words = type_words()
+    roles = role_words(kg)
     tokens = lowered.split()
-    for token in tokens:
-        if token in ("who", "whom", "whose"):
-            continue
-        node_type = words.get(token)
+    rest = [t for t in tokens[1:3] if t not in ("else", "other")]
+    if tokens[:1] == ["what"] and rest[:1] and rest[0] in _AUXILIARIES:
+        return None  # "what (else) did X make": the object of the verb, whose type is not said
+    start = next((i for i, t in enumerate(tokens) if t not in _LEAD), len(tokens))
+    chunk: list[str] = []
+    for token in tokens[start:start + 4]:  # the first noun phrase: up to a preposition, pronoun or verb
+        if token in _CHUNK_END:
+            break
+        chunk.append(token)
+    for token in reversed(chunk):  # its head is its last noun: "stop motion *animators*", "casting *directors*"
+        node_type = words.get(token) or roles.get(token)
         if node_type == "project" and "project" not in types and "movie" in types:
-            return "movie"
+            node_type = "movie"
         if node_type in types and node_type != "year":
-            # "which genre", "what language": a type noun; "films" in "films by" asks for projects
             return node_type
+        if token.endswith(("ers", "ors", "ists")) and "person" in types:
+            return "person"  # "animators", "screenwriters", "puppeteers": people named by what they do
+        if token not in STOPWORDS:
+            return None  # the head noun names no type: the question does not say
     return None
 
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from assistant.answering.ranker import FEATURES, ReadingRanker
+from assistant.answering.ranker import DEFAULT_WEIGHTS, FEATURES, PRIOR_ONLY, ReadingRanker
 from assistant.progress import Progress
 
 MAX_PAIRS = 40  # pairs per question: hubs of wrong readings must not outweigh the rest
@@ -47,11 +47,27 @@ def collect(understand: Callable, items: Sequence, set_name: str, is_gold: Calla
                 continue
             if not readings:
                 continue
-            right = np.array([bool(r.answers) and is_gold(item, next(iter(r.answers))) for r in readings],
-                             dtype=np.int8)
+            right = right_readings(item, readings, is_gold)
             matrix = np.array([[r.features.get(f, 0.0) for f in FEATURES] for r in readings], dtype=np.float64)
             out.append(QuestionReadings(set_name, item.question, matrix, right))
     return out
+
+
+def right_readings(item, readings: Sequence, is_gold: Callable[[object, str], bool], top: int = 50,
+                   slack: float = 0.1) -> np.ndarray:
+    """Which readings are right: the first answer is gold and the answer set matches the gold about as well
+    as the best reading's does (answer-set F1 within ``slack``), so a vague reading whose first answer
+    happens to be gold ("films connected to Pixar" for "composers of Pixar films") is not taught as right."""
+    gold_size = max(1, len(item.answers))
+    first, f1 = [], []
+    for reading in readings:
+        answers = list(reading.answers)[:top]
+        hits = sum(1 for a in answers if is_gold(item, a))
+        first.append(bool(answers) and is_gold(item, answers[0]))
+        precision, recall = hits / max(1, len(answers)), min(1.0, hits / gold_size)
+        f1.append(2 * precision * recall / (precision + recall) if hits else 0.0)
+    best = max((f for f, ok in zip(f1, first, strict=True) if ok), default=0.0)
+    return np.array([ok and f >= best - slack for f, ok in zip(f1, first, strict=True)], dtype=np.int8)
 
 
 def _pairs(questions: Sequence[QuestionReadings], rng: random.Random) -> tuple[np.ndarray, np.ndarray]:
@@ -93,8 +109,13 @@ def fit_ranker(train: Sequence[QuestionReadings], held_out: Sequence[QuestionRea
     model = LogisticRegression(C=c, fit_intercept=False, max_iter=5000)
     model.fit(xs, ys, sample_weight=np.concatenate([w, w]))
     weights = {f: float(v) for f, v in zip(FEATURES, model.coef_[0], strict=True) if abs(v) > 1e-9}
-    ranker = ReadingRanker(weights, {f: float(m) for f, m in zip(FEATURES, mean, strict=True)},
-                           {f: float(s) for f, s in zip(FEATURES, scale, strict=True)})
+    means = {f: float(m) for f, m in zip(FEATURES, mean, strict=True)}
+    scales = {f: float(s) for f, s in zip(FEATURES, scale, strict=True)}
+    for name in PRIOR_ONLY:  # never seen in these questions (no link predictor was trained): keep the prior
+        column = FEATURES.index(name)
+        if not all_rows[:, column].any():
+            weights[name], means[name], scales[name] = DEFAULT_WEIGHTS[name], 0.0, 1.0
+    ranker = ReadingRanker(weights, means, scales)
     calibrate = held_out or train
     ranker.temperature = fit_temperature(ranker, calibrate)
     ranker.report = {"train": _metrics(ranker, train), "held_out": _metrics(ranker, held_out) if held_out else {},

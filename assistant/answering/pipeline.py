@@ -45,9 +45,11 @@ class AnsweringPipeline:
         self.ranker = ranker or ReadingRanker.load()
         self.builder = builder or AnswerBuilder()
 
-    def understand(self, text: str, history: Sequence[Answer] = ()) -> tuple[Question, list[Reading]]:
+    def understand(self, text: str, history: Sequence[Answer] = (), inferred: bool = True
+                   ) -> tuple[Question, list[Reading]]:
         """The question's links and every generator's readings, ranked best first."""
         ctx = question_context(text, self.services.kg, list(history))
+        ctx.inferred = inferred
         result = self.linker.link(text)
         links = result.links + history_links(text, result.links, list(history))
         question = Question(ctx, links, result.unknown, self.services)
@@ -56,8 +58,8 @@ class AnsweringPipeline:
         return question, self.ranker.rank(question, question.all_readings)
 
     def answer(self, text: str, k: int = 10, node_type: str | None = None,
-               history: Sequence[Answer] = ()) -> Answer:
-        question, readings = self.understand(text, history)
+               history: Sequence[Answer] = (), inferred: bool = True) -> Answer:
+        question, readings = self.understand(text, history, inferred)
         if node_type:  # the caller asked for one type of answer: readings of other types step aside
             typed = [r for r in readings if r.answer_type == node_type]
             readings = typed or readings

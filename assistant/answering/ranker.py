@@ -40,7 +40,9 @@ FEATURES: tuple[str, ...] = (
     "type_match",  # +1 of the asked type, -1 of another type, 0 when the question asks for none
     "coverage",  # share of the question's content words inside the reading's entity mentions
     "explained",  # share of content words covered by the mentions of all well-linked entities
-    "bare",  # the question is only a name ("George Lucas", "who is X"): identity readings
+    "bare",  # the question is only a name ("George Lucas", "who is X"), and the reading is its identity
+    "bare_neighbourhood",  # the question is only a name, and the reading is its neighbourhood of one type
+    "neighbourhood_extra",  # a neighbourhood reading of a question that says more than a name
     "count_cue",  # "how many" and a reading with a set of answers
     "similar_cue",  # "like", "similar to" and a similarity reading
     "describe_words",  # a description reading: content words no entity explains (log)
@@ -50,6 +52,7 @@ FEATURES: tuple[str, ...] = (
     "filtered",  # a filter of the question narrowed the answers
     "classifier",  # the labelled-question classifier's probability of this path (0 without one)
     "history",  # the reading resolves a pronoun or ellipsis from the conversation
+    "inferred_probability",  # an inferred reading: the calibrated probability of its best predicted edge
 )
 
 DEFAULT_WEIGHTS: dict[str, float] = {
@@ -58,7 +61,10 @@ DEFAULT_WEIGHTS: dict[str, float] = {
     "kind_similar": -2.0, "similar_cue": 3.0, "kind_describe": -3.5, "describe_words": 1.2,
     "describe_recommend": 1.5, "dense_top": 3.0, "relaxed": -0.5, "kind_intersection": 0.4, "kind_character": 0.5,
     "count_cue": 0.3, "classifier": 2.0, "history": -0.2, "explained": 0.0, "link_fuzzy": -0.3, "link_partial": -0.2,
+    "kind_inferred": -1.0, "inferred_probability": 1.5,
 }
+#: features a fit on data without them leaves at zero weight: their prior weights are kept (see fit_ranker)
+PRIOR_ONLY = ("kind_inferred", "inferred_probability")
 
 
 def reading_features(question: Question, reading: Reading, best_matcher: float, top_links: set[tuple]) -> dict:
@@ -90,7 +96,10 @@ def reading_features(question: Question, reading: Reading, best_matcher: float, 
     strong = [lk for lk in question.links if lk.score >= 0.6]
     explained = _words_in(question, strong)
     f["explained"] = len(explained) / len(content)
-    f["bare"] = float(reading.kind == "identity" and len(content) - len(inside) <= 0)
+    bare = len(content) - len(inside) <= 0
+    f["bare"] = float(reading.kind == "identity" and bare)
+    f["bare_neighbourhood"] = float(reading.kind == "neighbourhood" and bare)
+    f["neighbourhood_extra"] = float(reading.kind == "neighbourhood" and not bare)
     f["count_cue"] = float(ctx.count and reading.kind in ("path", "intersection"))
     f["similar_cue"] = float(ctx.similar_cue and reading.kind == "similar")
     describe = reading.kind == "describe"
@@ -101,6 +110,7 @@ def reading_features(question: Question, reading: Reading, best_matcher: float, 
     f["filtered"] = reading.features.get("filtered", 0.0)
     f["classifier"] = reading.features.get("classifier", 0.0)
     f["history"] = float(any(lk.method == "history" for lk in links))
+    f["inferred_probability"] = reading.features.get("inferred_probability", 0.0)
     return f
 
 

@@ -30,8 +30,9 @@ _INVISIBLE = re.compile("[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180
 _AS_SPACE = "\t\n\r\x0b\x0c\x1c\x1d\x1e\x1f\x85\u2028\u2029"
 _TO_SPACE = str.maketrans({ch: " " for ch in _AS_SPACE})
 # Control characters (C0, DEL, C1), surrogates and the 66 non-characters: never part of a question. A regex,
-# not a per-character loop, so that a megabyte sent to the API costs milliseconds before it is refused.
-_GARBAGE = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff\ufdd0-\ufdef"
+# not a per-character loop, so that a megabyte sent to the API costs milliseconds before it is refused. NUL is
+# kept as it is: it marks binary data, which check_input refuses outright.
+_GARBAGE = re.compile("[\x01-\x1f\x7f-\x9f\ud800-\udfff\ufdd0-\ufdef"
                       + "".join(f"{chr(p * 0x10000 + 0xFFFE)}{chr(p * 0x10000 + 0xFFFF)}" for p in range(17)) + "]")
 
 
@@ -42,7 +43,7 @@ def normalize_question(text: object) -> object:
     - a valid surrogate pair (two code points, as some JSON decoders leave them) becomes its character, and a
       lone surrogate becomes U+FFFD;
     - line breaks, tabs and other separators become spaces; other control characters and non-characters
-      become U+FFFD (so that binary data still looks like binary data to :func:`check_input`);
+      become U+FFFD, and NUL stays (so that binary data still looks like binary data to :func:`check_input`);
     - invisible format characters (zero-width, bidi controls, BOM, soft hyphen) are removed;
     - the text is NFC-composed, runs of white space are collapsed and the ends stripped.
     """
@@ -68,7 +69,7 @@ def check_input(text: object) -> str | None:
     if len(stripped) > MAX_CHARS:
         return (f"That message is {len(stripped):,} characters long; questions are limited to {MAX_CHARS:,}. "
                 "Please ask something shorter.")
-    controls = len(_GARBAGE.findall(stripped)) - stripped.count("\t") - stripped.count("\n")
+    controls = len(_GARBAGE.findall(stripped)) - stripped.count("\t") - stripped.count("\n") + stripped.count("\0")
     controls += stripped.count(REPLACEMENT) + sum(1 for ch in stripped if unicodedata.category(ch) in ("Co", "Cn"))
     if "\x00" in stripped or controls > max(2, len(stripped) // 20):
         return "That looks like binary data rather than a question. Please type your question as plain text."

@@ -43,3 +43,15 @@ def test_nothing_to_draw_and_unknown_types():
     assert draw_evidence(None, []) is None
     assert type_colour("person") != type_colour("project")
     assert type_colour("spaceship") == type_colour("spaceship")
+
+
+def test_an_inferred_answer_draws_its_predicted_edge_dashed(tiny_kg):
+    item = RankedAnswer("person:steven-spielberg", "Steven Spielberg", "person", 0.6, inferred=True,
+                        predicted={"head": "person:steven-spielberg", "relation": "directed",
+                                   "tail": "project:empire-of-dreams-2004", "probability": 0.61})
+    g = evidence_graph(tiny_kg, [item])
+    edge = g.edges["person:steven-spielberg", "project:empire-of-dreams-2004", "predicted:directed"]
+    assert edge["predicted"] and "0.61" in edge["relation"]
+    fig = draw_evidence(tiny_kg, [item])
+    styles = {str(patch.get_linestyle()) for patch in fig.axes[0].patches}
+    assert styles & {"dashed", "--"}, styles  # the predicted edge, and only it, is dashed

@@ -210,6 +210,8 @@ class QuestionGenerator:
         self.rng = random.Random(seed)
         self.max_hops = max_hops
         self._characters: list[str] | None = None
+        self.categories = category_types(kg)
+        self._anchor: str | None = None
 
     # ---- words for one step ---------------------------------------------------------------
     def _type_nouns(self, node_type: str | None) -> list[str]:
@@ -339,6 +341,11 @@ class QuestionGenerator:
         rng = self.rng
         inner = MASK
         first = 0
+        compact = self._category_forms(steps, types) if rng.random() < 0.4 else None
+        if compact:
+            frames = FRAMES + (PERSON_FRAMES if types and types[-1] == "person" else ()) + (
+                "recommend some {np}", "any good {np}?", "i need {np}", "looking for {np}")
+            return _noise(rng.choice(frames).replace("{np}", compact), rng)
         shared = self._shared(steps, types)
         if shared and rng.random() < 0.6:  # "films that share a director with NE"
             inner, first = shared, 2
@@ -359,6 +366,34 @@ class QuestionGenerator:
             inner = rng.choice(nps).replace("{x}", inner)
         frames = FRAMES + (PERSON_FRAMES * 2 if types and types[-1] == "person" else ())
         return _noise(rng.choice(frames).replace("{np}", inner), rng)
+
+    def _category_forms(self, steps: Sequence[PathStep], types: Sequence[str | None]) -> str | None:
+        """"horror movies", "stop-motion experts", "western cinematographers": a category named before the
+        noun it qualifies, the commonest way to ask for what a genre, skill or language groups."""
+        start = self.kg.nodes.get(self._anchor or "")
+        if start is None or start.type not in self.categories or not steps:
+            return None
+        rng = self.rng
+        first = types[0]
+        nouns = ["people", "experts", "specialists", "artists", "professionals"] if first == "person" else \
+            [plural(n) for n in self._type_nouns(first)]
+        if len(steps) == 1:
+            noun = rng.choice(nouns)
+            return rng.choice([f"{MASK} {noun}", f"{MASK} {noun}", f"{noun} in {MASK}", f"{MASK}-related {noun}"])
+        if len(steps) == 2:
+            text = step_text(self.kg, steps[1])
+            roles = [text.role] if text.role else []
+            if not text.auto:
+                spec = self.kg.schema.relation(steps[1].relation)
+                side = clean(spec.forward if steps[1].inverse else spec.inverse)
+                if phrase_kind(side) == "active":
+                    roles += list(self.lexicon.agent_nouns(side))[:2]
+            if roles:
+                role = rng.choice(roles)
+                inner = rng.choice(nouns)
+                return rng.choice([f"{MASK} {plural(role)}", f"{plural(role)} of {MASK} {inner}",
+                                   f"a {role} of {MASK} {inner}", f"{MASK} {inner} {plural(role)}"])
+        return None
 
     def _shared(self, steps: Sequence[PathStep], types: Sequence[str | None]) -> str | None:
         """"films that share a director with NE" for a walk out and back along one relation."""
@@ -384,6 +419,7 @@ class QuestionGenerator:
     def examples_for(self, anchor: str, count: int = 2, negatives: int = 7) -> list[MatcherExample]:
         """Up to ``count`` questions about ``anchor``, each with hard negatives from its other paths."""
         rng = self.rng
+        self._anchor = anchor
         reaches = discover_paths(self.kg, anchor, self.max_hops, frontier_cap=20, max_paths=400)
         if not reaches:
             return []
@@ -451,6 +487,20 @@ class QuestionGenerator:
             out += self.examples_for(anchor, per_anchor)
         out += self.character_examples(max(1, count // 40))
         return out[: count + count // 40]
+
+
+def category_types(kg: KnowledgeGraph) -> set[str]:
+    """Node types that group others (genres, skills, languages, tags): few nodes, many edges each."""
+    from collections import Counter
+
+    counts = Counter(n.type for n in kg.nodes.values())
+    total = max(1, kg.num_nodes)
+    if len(counts) <= 1:
+        return set()
+    degree: Counter = Counter()
+    for edge in kg.iter_edges():
+        degree[kg.nodes[edge.target].type] += 1
+    return {t for t, c in counts.items() if c / total < 0.05 and c <= 2000 and degree[t] / c >= 3}
 
 
 def _attach(verb: str, tn: str, tnp: str, who: str) -> str:
@@ -586,6 +636,7 @@ def generated_items(kg: KnowledgeGraph, count: int, lexicon: Lexicon | None = No
         answers = walk(kg, anchor, reach.steps)
         if not answers or len(answers) > max_answers:
             continue
+        gen._anchor = anchor
         masked = gen.realise(reach.steps, reach.types)
         out.append(GeneratedItem(masked.replace(MASK, name), tuple(answers), f"{len(reach.steps)}-hop", anchor))
     return out

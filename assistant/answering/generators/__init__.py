@@ -8,6 +8,7 @@ from assistant.answering.generators.base import CandidateGenerator, Question, Se
 from assistant.answering.generators.character import CharacterGenerator
 from assistant.answering.generators.dense import DenseGenerator
 from assistant.answering.generators.identity import IdentityGenerator
+from assistant.answering.generators.inferred import InferredGenerator
 from assistant.answering.generators.intersection import IntersectionGenerator
 from assistant.answering.generators.neighbourhood import NeighbourhoodGenerator
 from assistant.answering.generators.paths import PathGenerator
@@ -15,10 +16,11 @@ from assistant.answering.generators.refine import RefineGenerator
 from assistant.answering.generators.similarity import SimilarityGenerator
 
 __all__ = ["CandidateGenerator", "CharacterGenerator", "DenseGenerator", "IdentityGenerator",
-           "IntersectionGenerator", "NeighbourhoodGenerator", "PathGenerator", "Question", "RefineGenerator",
-           "Services", "SimilarityGenerator", "default_generators"]
+           "InferredGenerator", "IntersectionGenerator", "NeighbourhoodGenerator", "PathGenerator",
+           "Question", "RefineGenerator", "Services", "SimilarityGenerator", "default_generators"]
 
 
 def default_generators() -> list[CandidateGenerator]:
     return [PathGenerator(), IdentityGenerator(), NeighbourhoodGenerator(), CharacterGenerator(),
-            SimilarityGenerator(), IntersectionGenerator(), DenseGenerator(), RefineGenerator()]
+            SimilarityGenerator(), IntersectionGenerator(), DenseGenerator(), RefineGenerator(),
+            InferredGenerator()]

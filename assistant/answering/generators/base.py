@@ -78,6 +78,7 @@ class Services:
     lock: threading.RLock = field(default_factory=threading.RLock)
     _paths: LRU = field(default_factory=lambda: LRU(4096))
     _texts: dict = field(default_factory=dict)
+    _steps: dict | None = None
 
     def paths_from(self, node_id: str) -> list[PathReach]:
         """The relation paths that exist from a node (cached; :meth:`forget` drops them after an update)."""
@@ -95,10 +96,23 @@ class Services:
                 self._texts[key] = text
         return text
 
+    def steps_by_type(self) -> dict[str, list[tuple[PathStep, str]]]:
+        """``node type -> [(step, the type it reaches)]`` over the KG's edges (computed once)."""
+        with self.lock:
+            if self._steps is None:
+                from assistant.kg.verbalize import end_types
+
+                by_type: dict[str, list[tuple[PathStep, str]]] = {}
+                for (start, relation, inverse), ends in end_types(self.kg).items():
+                    by_type.setdefault(start, []).append((PathStep(relation, inverse), ends.most_common(1)[0][0]))
+                self._steps = by_type
+            return self._steps
+
     def forget(self) -> None:
         """Drop cached paths (the KG changed)."""
         with self.lock:
             self._paths.clear()
+            self._steps = None
 
 
 @dataclass

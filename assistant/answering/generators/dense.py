@@ -9,6 +9,8 @@ from assistant.answering.filters import apply_filters
 from assistant.answering.generators.base import Question
 from assistant.answering.readings import Evidence, Reading
 
+MIN_FREE_WORDS = 3  # content words no entity explains: fewer is no description
+
 
 class DenseGenerator:
     name = "describe"
@@ -34,6 +36,10 @@ class DenseGenerator:
         search = question.services.dense
         if search is None:
             return []
+        strong = {w for lk in question.links if lk.score >= 0.6 for w in lk.mention.lower().split()}
+        free = [w for w in question.ctx.content if w not in strong]
+        if len(free) < MIN_FREE_WORDS and not question.ctx.recommend:
+            return []  # a name and a relation word or two: nothing to match in meaning
         target = question.ctx.asked_type or self.main_type(question)
         hits = search(question.ctx.text, target, self.k)
         if not hits:

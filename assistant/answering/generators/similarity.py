@@ -30,6 +30,8 @@ class SimilarityGenerator:
         self.k = k
 
     def generate(self, question: Question) -> list[Reading]:
+        if not (question.ctx.similar_cue or question.ctx.recommend):
+            return []  # "like", "similar", "recommend": the operator is asked for in words; else it costs for nothing
         kg = question.services.kg
         out = []
         for link in _node_links(question.links, self.max_links):
