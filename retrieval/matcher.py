@@ -192,7 +192,13 @@ _LOAD_LOCK = threading.Lock()
 
 
 def load_matcher(kg_name: str | None = None, folder: str | Path | None = None) -> ReadingMatcher:
-    """The best matcher available for ``kg_name`` (or the one at ``folder``), loaded once per process."""
+    """The best matcher available for ``kg_name`` (or the one at ``folder``; ``"base"`` for the plain base
+    encoder, the untrained baseline), loaded once per process."""
+    if folder is not None and str(folder) == "base":
+        with _LOAD_LOCK:
+            if "base" not in _LOADED:
+                _LOADED["base"] = ReadingMatcher(None)
+            return _LOADED["base"]
     candidates = [Path(folder)] if folder else matcher_folders(kg_name)
     with _LOAD_LOCK:
         for candidate in candidates:
