@@ -163,7 +163,9 @@ class InferredEdges:
         log_softmax = scores - torch.logsumexp(scores, dim=1, keepdim=True)  # before known answers are masked
         if exclude_known:
             self._mask_known(scores, rows, [heads[i] for i in positions], relation, inverse)
-        top = torch.topk(scores, min(k, scores.shape[1]), dim=1)
+        # the k most probable among a wider pool of the best-scoring: the calibrated probability also reads the
+        # edge the other way, so it is not monotone in this query's score alone
+        top = torch.topk(scores, min(max(4 * k, k + 20), scores.shape[1]), dim=1)
         keep = torch.isfinite(top.values)
         probs = torch.zeros_like(top.values, dtype=torch.float64)
         if bool(keep.any()):
@@ -181,7 +183,7 @@ class InferredEdges:
         cols, probs, keep = top.indices.tolist(), probs.tolist(), keep.tolist()
         for j, i in enumerate(positions):
             ranked = [(ids[c], pr) for c, pr, ok in zip(cols[j], probs[j], keep[j], strict=True) if ok]
-            out[i] = sorted(ranked, key=lambda pair: -pair[1])
+            out[i] = sorted(ranked, key=lambda pair: -pair[1])[:k]
         return out
 
     def probability(self, heads: Sequence[str], relations: Sequence[str], tails: Sequence[str]) -> np.ndarray:
@@ -228,7 +230,7 @@ def _calibrated(folder: Path) -> bool:
         config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
     except (OSError, ValueError, RecursionError):
         return (folder / "config.json").is_file()  # present but unreadable: let the loader say what is wrong
-    return isinstance(config, dict) and "calibration" in config
+    return not isinstance(config, dict) or "calibration" in config  # not an object: the loader says what is wrong
 
 
 def load_inferred_edges(kg_name_or_folder: str | Path, kg: KnowledgeGraph | None = None,
