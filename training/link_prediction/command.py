@@ -44,20 +44,21 @@ def cmd_train_lp(args: argparse.Namespace) -> int:
 
     resolve_device(args.device)  # a clear error now for --device cuda without a GPU
     model = args.model
-    common = dict(embedding_dim=args.embedding_dim, epochs=args.epochs, max_steps=args.max_steps,
+    common = dict(embedding_dim=args.embedding_dim, max_steps=args.max_steps,
                   batch_size=args.batch_size, learning_rate=args.learning_rate, seed=args.seed, device=args.device,
                   holdout=args.holdout, label_smoothing=args.label_smoothing,
                   regularizer_weight=args.regularizer_weight, max_minutes=args.max_minutes)
     if model == "compgcn":
         from training.link_prediction.compgcn import CompGCNSettings, train_compgcn
 
-        settings = CompGCNSettings(decoder=args.decoder, layers=args.layers,
+        settings = CompGCNSettings(decoder=args.decoder, layers=args.layers, epochs=args.epochs or 30,
                                    init_from=str(args.init_from) if args.init_from else None, **common)
         trainer = train_compgcn
     else:
         if args.init_from:
             raise ValueError("--init-from applies to --model compgcn (and `kgqa train lp-rgcn`)")
-        settings = TrainSettings(model=model, loss=args.loss, loop=args.loop, optimizer=args.optimizer, **common)
+        settings = TrainSettings(model=model, loss=args.loss, loop=args.loop, optimizer=args.optimizer,
+                                 candidates=args.candidates, epochs=args.epochs or TrainSettings.epochs, **common)
         trainer = train_kge
     settings.validate()
     kg = load_kg(args.kg)
@@ -138,8 +139,12 @@ def cmd_train_lp_rgcn(args: argparse.Namespace) -> int:
 def register(train: argparse._SubParsersAction) -> None:
     p = train.add_parser("lp", help="train the link predictor answering uses (default: ComplEx-N3 on all triples, "
                                     "calibrated), or any KGE / CompGCN model")
-    add_common_train_args(p, epochs=30, batch_size=500, what="lp-<model>")
+    add_common_train_args(p, epochs=0, batch_size=500, what="lp-<model>")
+    p.set_defaults(epochs=None)  # each model's own default: 8 for the 1-vs-all KGE models, 30 for CompGCN
     p.add_argument("--model", choices=MODEL_CHOICES, default="complex")
+    p.add_argument("--candidates", choices=["auto", "all", "type"], default="auto",
+                   help="1-vs-all over every entity (all) or the relation's answer types (type); auto: type above "
+                        "20,000 entities")
     p.add_argument("--embedding-dim", type=int, default=100)
     p.add_argument("--learning-rate", type=float, default=None,
                    help="default: 0.1 with Adagrad (the 1-vs-all loop), 0.01 with Adam (PyKEEN's loop, CompGCN)")

@@ -79,7 +79,7 @@ class TrainSettings:
 
     model: str = "complex"
     embedding_dim: int = 100
-    epochs: int = 30
+    epochs: int = 8
     max_steps: int | None = None
     batch_size: int = 500
     learning_rate: float | None = None
@@ -394,7 +394,7 @@ def train_kge(kg: KnowledgeGraph, settings: TrainSettings | None = None, progres
 
     Args:
         kg: The knowledge graph; benchmark KGs use their own train/test split, others a seeded hold-out.
-        settings: Training settings (defaults: ComplEx-N3, dim 100, 30 epochs of the 1-vs-all loop).
+        settings: Training settings (defaults: ComplEx-N3, dim 100, 8 epochs of the 1-vs-all loop).
         progress: Show progress (a bar on a terminal, periodic lines elsewhere).
         split: Train and evaluate on this split instead of the one ``settings.holdout`` gives.
         warm_start: Continue the 1-vs-all run of this result (same entities and relations) instead of
