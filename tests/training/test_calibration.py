@@ -48,7 +48,7 @@ def test_relations_with_enough_data_get_their_own_model():
     train = _synthetic(30_000, 0, ("steep", "flat"), slopes)
     rare = _synthetic(40, 2, ("rare",), slopes)
     examples = CalibrationExamples(train.keys + rare.keys, np.vstack([train.features, rare.features]),
-                                   np.concatenate([train.labels, rare.labels]))
+                                   np.concatenate([train.labels, rare.labels]), "scores")
     calibrator = Calibrator.fit(examples, "platt", min_examples=30)
     assert set(calibrator.per_key) == {"steep", "flat"}  # "rare" has < 30 positives: the global model
     for key in ("steep", "flat"):

@@ -32,6 +32,7 @@ from dataclasses import dataclass, field, replace
 
 from assistant.kg import KnowledgeGraph
 from training.link_prediction.calibration import (
+    DEFAULT_FEATURES,
     Calibrator,
     candidate_examples,
     expected_calibration_error,
@@ -67,7 +68,7 @@ class AnsweringResult:
 
 def train_for_answering(kg: KnowledgeGraph, settings: TrainSettings | None = None, *,
                         calibration_holdout: float = CALIBRATION_HOLDOUT, method: str = "platt", k: int = 10,
-                        features: str = "scores", refit: str = "warm", refit_epochs: int | None = None,
+                        features: str = DEFAULT_FEATURES, refit: str = "warm", refit_epochs: int | None = None,
                         evaluate: float = 0.0, progress: bool = True, log=print,
                         trainer=None) -> AnsweringResult:
     """Train and calibrate the link predictor answering uses (see the module docstring for the protocol).
@@ -78,7 +79,7 @@ def train_for_answering(kg: KnowledgeGraph, settings: TrainSettings | None = Non
         calibration_holdout: Share of triples held out for the calibration fit.
         method: ``"platt"`` or ``"isotonic"``.
         k: Candidates per held-out query in the calibration set (the ``k`` of ``tails()``).
-        features: Calibration features, ``"scores"`` or ``"softmax"`` (see
+        features: Calibration features, ``"evidence"`` (default), ``"scores"`` or ``"softmax"`` (see
             :func:`training.link_prediction.calibration.edge_features`).
         refit: ``"warm"``: model B continues model A (its matrices and optimizer state) on all triples for
             ``refit_epochs`` (default a quarter of the epochs, at least 1); ``"scratch"``: B trains from a

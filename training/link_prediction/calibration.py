@@ -3,13 +3,14 @@
 **What is calibrated.** Inferred answers come from ``tails()``: for a query ``(h, r, ?)`` (or
 ``(?, r, t)``) the predictor's top-k entities that the graph does not already state. The calibration
 examples are exactly those: for every query of a set of held-out edges, the model's top-k tails
-with the edges it trained on excluded, labelled true when the held-out set holds that edge. Each
-example has two features (:func:`edge_features`): by default the triple's score read both ways,
-``score(h, r, t)`` and ``score(t, r^-1, h)``, which is the same for an edge whichever query found it
-(so ``tails()`` and ``probability()`` agree); or the score and its log-softmax over every entity
-(the model's own 1-vs-all probability, which depends on the query's direction).
+with the edges it trained on excluded, labelled true when the held-out set holds that edge. The
+candidates are those ``tails()`` weighs (:func:`candidate_pool`: the best by score, and the best by the
+graph's neighbourhood evidence). Features (:func:`edge_features`), by default: the triple's score read
+both ways, ``score(h, r, t)`` and ``score(t, r^-1, h)``, and the two neighbourhood-evidence features of
+:mod:`training.link_prediction.evidence` (read both ways too), so an edge gets the same probability
+whichever query found it (``tails()`` and ``probability()`` agree).
 
-**How.** Platt scaling (logistic regression on the two standardised features) or isotonic regression
+**How.** Platt scaling (logistic regression on the standardised features) or isotonic regression
 (on their standardised sum), per relation where the held-out set gives at least ``min_examples``
 positives and as many negatives, and one global model for the rest.
 
@@ -36,7 +37,10 @@ METHODS = ("platt", "isotonic")
 MIN_EXAMPLES = 30
 
 
-FEATURES = ("scores", "softmax")
+FEATURES = ("evidence", "scores", "softmax")
+#: Default calibration features.
+DEFAULT_FEATURES = "evidence"
+FEATURE_WIDTH = {"evidence": 6, "scores": 2, "softmax": 2}
 
 
 def direction_key(relation: str, inverse: bool) -> str:
@@ -50,15 +54,17 @@ class CalibrationExamples:
 
     Attributes:
         keys: Calibration key per example (the relation; with ``"softmax"`` features, relation or ``relation^-1``).
-        features: ``(n, 2)`` feature rows (see :func:`edge_features`).
+        features: ``(n, d)`` feature rows (see :func:`edge_features`).
         labels: 1 when the edge is a held-out true edge, else 0.
-        kind: Which features: ``"scores"`` or ``"softmax"``.
+        kind: Which features (:data:`FEATURES`).
+        query: Index of the query each example answers (examples of a query are contiguous).
     """
 
     keys: list[str]
     features: np.ndarray
     labels: np.ndarray
-    kind: str = "scores"
+    kind: str = DEFAULT_FEATURES
+    query: np.ndarray | None = None
 
     def __len__(self) -> int:
         return len(self.keys)
@@ -68,10 +74,13 @@ class CalibrationExamples:
 def query_scores(predictor: KGEPredictor, rows: torch.Tensor, relation_rows: torch.Tensor,
                  inverse: bool) -> torch.Tensor:
     """``(batch, num_entities)`` scores of every entity as the answer of ``(h, r, ?)`` or, with ``inverse``,
-    of ``(?, r, h)`` (row-index tensors)."""
+    of ``(?, r, h)`` (row-index tensors); ``-inf`` for entities of a type the direction never has."""
     if inverse:
-        return predictor.score_all_heads(relation_rows, rows)
-    return predictor.score_all_tails(rows, relation_rows)
+        scores = predictor.score_all_heads(relation_rows, rows)
+    else:
+        scores = predictor.score_all_tails(rows, relation_rows)
+    allowed = predictor.answer_mask(relation_rows, inverse)
+    return scores if allowed is None else scores.masked_fill(~allowed, float("-inf"))
 
 
 @torch.no_grad()
@@ -83,46 +92,110 @@ def reverse_scores(predictor: KGEPredictor, heads: torch.Tensor, relations: torc
     return predictor.score_rows(tails, predictor.inverse_rows(relations), heads)
 
 
-def edge_features(kind: str, forward: torch.Tensor, backward: torch.Tensor, log_softmax: torch.Tensor) -> np.ndarray:
-    """Feature rows of candidate edges.
+def edge_features(kind: str, forward: torch.Tensor, backward: torch.Tensor, log_softmax: torch.Tensor,
+                  evidence: np.ndarray | None = None) -> np.ndarray:
+    """Feature rows of candidate edges ``(h, r, t)``.
 
-    ``"scores"``: ``[score(h, r, t), score(t, r^-1, h)]``, the triple read both ways. It is the same for an
-    edge however it was found (as a tail of ``(h, r, ?)`` or a head of ``(?, r, t)``) and costs two dot
-    products, so ``tails()`` and ``probability()`` agree on every edge. ``"softmax"``: ``[score, log-softmax
-    of the score over every entity]`` of the query the candidate answers; it depends on the direction.
+    ``"scores"``: ``[score(h, r, t), score(t, r^-1, h)]``, the triple read both ways: the same for an edge
+    however it was found (as a tail of ``(h, r, ?)`` or a head of ``(?, r, t)``), so ``tails()`` and
+    ``probability()`` agree on every edge. ``"evidence"`` (the default): those two and the log1p of the
+    four neighbourhood features of :class:`~training.link_prediction.evidence.GraphEvidence` (also read both
+    ways). ``"softmax"``: ``[score, log-softmax of the score over every entity]`` of the query the candidate
+    answers; it depends on the direction.
     """
     if kind == "scores":
         cols = [forward, backward]
     elif kind == "softmax":
         cols = [forward, log_softmax]
+    elif kind == "evidence":
+        if evidence is None:
+            raise ValueError("evidence features need the graph's neighbourhood evidence")
+        graph = torch.from_numpy(np.log1p(np.asarray(evidence, dtype=np.float64)))
+        cols = [forward, backward, *graph.T]
     else:
         raise ValueError(f"calibration features must be one of {FEATURES}, got {kind!r}")
-    return torch.stack([c.to(torch.float64) for c in cols], dim=-1).cpu().numpy()
+    return torch.stack([c.detach().cpu().to(torch.float64) for c in cols], dim=-1).numpy()
+
+
+def pool_size(k: int) -> int:
+    """How many best-scoring candidates a query of ``k`` answers looks at (the calibrated probability also reads
+    the edge the other way and the neighbourhood, so it is not monotone in this query's score alone)."""
+    return max(4 * k, k + 20)
 
 
 @torch.no_grad()
+def candidate_pool(predictor: KGEPredictor, evidence, kind: str, anchors: list[int], relation: int, inverse: bool,
+                   k: int, exclude: list[list[int]] | None = None,
+                   stated: list[set[int]] | None = None) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Candidates of the queries ``(anchor, relation, ?)`` (``(?, relation, anchor)`` with ``inverse``) and their
+    feature rows: the :func:`pool_size` best by score, plus (evidence features) the ``2k`` best by the
+    neighbourhood evidence, minus ``exclude`` (stated answers) per query. One matrix product for the scores.
+
+    Returns:
+        Per anchor: ``(candidate entity rows, feature rows)``.
+    """
+    device = predictor.entity_embeddings.device
+    rows = torch.tensor(anchors, dtype=torch.long, device=device)
+    rrows = torch.full_like(rows, relation)
+    scores = query_scores(predictor, rows, rrows, inverse)
+    logz = torch.logsumexp(scores, dim=1)
+    masked = scores.clone()
+    if exclude:
+        for i, cols in enumerate(exclude):
+            if cols:
+                masked[i, cols] = float("-inf")
+    top = torch.topk(masked, min(pool_size(k), masked.shape[1]), dim=1)
+    pools = [set(c[torch.isfinite(v)].tolist()) for c, v in zip(top.indices, top.values, strict=True)]
+    if kind == "evidence":
+        spread = evidence.all_candidates(np.asarray(anchors), relation, inverse)
+        spread[~np.isfinite(masked.cpu().numpy())] = 0.0  # stated, excluded or of another type
+        best = np.argsort(-spread, axis=1)[:, : 2 * k]
+        for i in range(len(anchors)):
+            pools[i].update(int(c) for c in best[i] if spread[i, c] > 0)
+    out = []
+    for i, anchor in enumerate(anchors):
+        cand = torch.tensor(sorted(pools[i]), dtype=torch.long, device=device)
+        if not len(cand):
+            out.append((np.zeros(0, dtype=np.int64), np.zeros((0, FEATURE_WIDTH[kind]))))
+            continue
+        a = torch.full_like(cand, anchor)
+        r = torch.full_like(cand, relation)
+        h, t = (cand, a) if inverse else (a, cand)
+        graph = evidence.pair_features(h.cpu().numpy(), relation, t.cpu().numpy()) if kind == "evidence" else None
+        feats = edge_features(kind, predictor.score_rows(h, r, t), reverse_scores(predictor, h, r, t),
+                              scores[i, cand] - logz[i], graph)
+        out.append((cand.cpu().numpy(), feats))
+    return out
+
+
 def candidate_examples(predictor: KGEPredictor, heldout: Sequence[Triple], trained: Sequence[Triple], k: int = 10,
-                       batch_size: int = 256, kind: str = "scores") -> CalibrationExamples:
-    """The top-k candidates of every held-out query, with their features and labels.
+                       batch_size: int = 256, kind: str = DEFAULT_FEATURES) -> CalibrationExamples:
+    """The candidates ``tails(k=k)`` would weigh for every held-out query, with features and labels.
 
     Args:
         predictor: A model that did not train on ``heldout``.
         heldout: True edges the model never saw.
-        trained: The edges it trained on (excluded from the candidates, as ``tails(exclude_known=True)`` does),
-            plus any other stated edge that is neither a candidate nor a positive.
-        k: Candidates per query (the ``k`` of ``tails``).
+        trained: The edges it trained on: excluded from the candidates (as ``tails(exclude_known=True)`` does)
+            and, for evidence features, the graph the neighbourhood evidence is read from.
+        k: The ``k`` of ``tails``.
         batch_size: Queries scored at once.
         kind: The features (:func:`edge_features`).
 
     Returns:
         Candidates of the two queries of every held-out edge, ``(h, r, ?)`` and ``(?, r, t)`` (each query once).
     """
+    from training.link_prediction.evidence import GraphEvidence
+
     ent, rel = predictor.entity_index, predictor.relation_index
     known: dict[tuple[int, int, bool], list[int]] = defaultdict(list)
+    rows = []
     for h, r, t in trained:
         if h in ent and t in ent and r in rel:
             known[(ent[h], rel[r], False)].append(ent[t])
             known[(ent[t], rel[r], True)].append(ent[h])
+            rows.append((ent[h], rel[r], ent[t]))
+    evidence = GraphEvidence(np.asarray(rows, dtype=np.int64), predictor.num_entities,
+                             predictor.num_relations) if kind == "evidence" else None
     answers: dict[tuple[int, int, bool], set[int]] = defaultdict(set)
     for h, r, t in heldout:
         if h in ent and t in ent and r in rel:
@@ -131,37 +204,41 @@ def candidate_examples(predictor: KGEPredictor, heldout: Sequence[Triple], train
     keys: list[str] = []
     feats: list[np.ndarray] = []
     labels: list[np.ndarray] = []
-    device = predictor.entity_embeddings.device
-    for inverse in (False, True):
-        queries = [q for q in answers if q[2] == inverse]
+    query_ids: list[np.ndarray] = []
+    by_query: dict[tuple[int, bool], list[tuple[int, int, bool]]] = defaultdict(list)
+    for q in answers:
+        by_query[(q[1], q[2])].append(q)
+    number = 0
+    for (relation, inverse), queries in sorted(by_query.items()):
+        key = direction_key(predictor.relation_ids[relation], inverse and kind == "softmax")
         for start in range(0, len(queries), batch_size):
             chunk = queries[start:start + batch_size]
-            rows = torch.tensor([q[0] for q in chunk], device=device)
-            rrows = torch.tensor([q[1] for q in chunk], device=device)
-            s = query_scores(predictor, rows, rrows, inverse)
-            allowed = predictor.answer_mask(rrows, inverse)
-            if allowed is not None:  # a type-constrained model answers with its relation's types only
-                s = s.masked_fill(~allowed, float("-inf"))
-            logz = torch.logsumexp(s, dim=1, keepdim=True)
-            for i, q in enumerate(chunk):
-                if known.get(q):
-                    s[i, known[q]] = float("-inf")
-            top = torch.topk(s, min(k, s.shape[1]), dim=1)
-            keep = torch.isfinite(top.values)
-            qi = torch.arange(len(chunk), device=device)[:, None].expand_as(top.indices)[keep]
-            cand, value = top.indices[keep], top.values[keep]
-            anchor, r = rows[qi], rrows[qi]
-            heads, tails = (cand, anchor) if inverse else (anchor, cand)
-            forward = predictor.score_rows(heads, r, tails)
-            backward = reverse_scores(predictor, heads, r, tails)
-            feats.append(edge_features(kind, forward, backward, value - logz[qi, 0]))
-            keys.extend(direction_key(predictor.relation_ids[chunk[j][1]], inverse and kind == "softmax")
-                        for j in qi.tolist())
-            labels.append(np.fromiter((c in answers[chunk[j]] for j, c in zip(qi.tolist(), cand.tolist(),
-                                                                               strict=True)),
-                                      dtype=np.float64, count=len(cand)))
-    features = np.concatenate(feats) if feats else np.zeros((0, 2))
-    return CalibrationExamples(keys, features, np.concatenate(labels) if labels else np.zeros(0), kind)
+            pools = candidate_pool(predictor, evidence, kind, [q[0] for q in chunk], relation, inverse, k,
+                                   [known.get(q, []) for q in chunk])
+            for q, (cand, f) in zip(chunk, pools, strict=True):
+                keys.extend([key] * len(cand))
+                feats.append(f)
+                labels.append(np.fromiter((c in answers[q] for c in cand.tolist()), dtype=np.float64,
+                                          count=len(cand)))
+                query_ids.append(np.full(len(cand), number))
+                number += 1
+    width = FEATURE_WIDTH[kind]
+    return CalibrationExamples(keys, np.concatenate(feats) if feats else np.zeros((0, width)),
+                               np.concatenate(labels) if labels else np.zeros(0), kind,
+                               np.concatenate(query_ids) if query_ids else np.zeros(0, dtype=np.int64))
+
+
+def top_of_queries(examples: CalibrationExamples, probs: np.ndarray, k: int = 10) -> np.ndarray:
+    """Indices of the ``k`` most probable examples of each query: what ``tails(k)`` returns and users see."""
+    order = np.lexsort((-probs, examples.query))
+    picked, seen, last = [], 0, None
+    for i in order:
+        q = examples.query[i]
+        seen = seen + 1 if q == last else 1
+        last = q
+        if seen <= k:
+            picked.append(i)
+    return np.asarray(picked, dtype=np.int64)
 
 
 @dataclass
@@ -204,8 +281,8 @@ class _Model:
             model.scale = [float(v) for v in data["scale"]]
             model.coef = [float(v) for v in data["coef"]]
             model.intercept = float(data["intercept"])
-            if not len(model.mean) == len(model.scale) == len(model.coef) == 2:
-                raise ValueError("a Platt calibration model needs two means, scales and coefficients")
+            if not len(model.mean) == len(model.scale) == len(model.coef) >= 1:
+                raise ValueError("a Platt calibration model needs as many means, scales and coefficients")
         else:
             model.mean = [float(v) for v in data["mean"]]
             model.scale = [float(v) for v in data["scale"]]
@@ -220,7 +297,8 @@ def _fit_one(method: str, features: np.ndarray, labels: np.ndarray) -> _Model:
     positives, negatives = int(labels.sum()), int(len(labels) - labels.sum())
     if positives == 0 or negatives == 0:  # nothing to separate: the observed rate, smoothed
         rate = (positives + 1) / (len(labels) + 2)
-        return _Model("platt", positives, negatives, [0.0, 0.0], [1.0, 1.0], [0.0, 0.0],
+        width = features.shape[1]
+        return _Model("platt", positives, negatives, [0.0] * width, [1.0] * width, [0.0] * width,
                       math.log(rate / (1 - rate)))
     if method == "platt":
         from sklearn.linear_model import LogisticRegression
@@ -260,7 +338,7 @@ class Calibrator:
     global_model: _Model
     per_key: dict[str, _Model] = field(default_factory=dict)
     info: dict = field(default_factory=dict)
-    features: str = "scores"
+    features: str = DEFAULT_FEATURES
 
     @classmethod
     def fit(cls, examples: CalibrationExamples, method: str = "platt",
@@ -288,7 +366,8 @@ class Calibrator:
 
     def predict(self, keys: Sequence[str], features: np.ndarray) -> np.ndarray:
         """P(true) of each candidate from its feature row (:func:`edge_features` of ``self.features``)."""
-        features = np.asarray(features, dtype=np.float64).reshape(-1, 2)
+        features = np.asarray(features, dtype=np.float64)
+        features = features.reshape(len(features), -1) if features.size else features.reshape(0, 1)
         out = np.empty(len(features))
         keys = np.asarray(list(keys), dtype=object)
         for key in set(keys.tolist()):

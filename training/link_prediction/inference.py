@@ -16,10 +16,12 @@
   ``(?, relation, head)`` with ``inverse``, best first. ``exclude_known`` leaves out the answers the
   graph already states (the edges the predictor was trained on, or those of the live KG passed to
   :func:`load_inferred_edges`), so what comes back is only what the graph does *not* say. All heads
-  are scored with one matrix product.
+  are scored with one matrix product; the best-scoring candidates and those with the most
+  neighbourhood evidence (:mod:`training.link_prediction.evidence`: does the candidate do this to
+  entities like the head?) are weighed by the calibrated probability.
 - ``.probability(heads, relations, tails)``: the calibrated P(edge is true) of each triple (two dot
-  products per triple with the default features), the same number ``tails()`` gives that edge from
-  either direction. A stated edge gets the model's probability too (typically high); callers that
+  products and two sparse neighbourhood sums per triple), the same number ``tails()`` gives that edge
+  from either direction. A stated edge gets the model's probability too (typically high); callers that
   want "stated means 1" check the graph.
 - Type-constrained predictors (the default) only answer with entities of the node types that answer the
   relation direction in the training edges (a director is a person); ``probability`` is 0 for a
@@ -51,7 +53,15 @@ import torch
 
 from assistant.kg import KnowledgeGraph
 from training.checkpoint import CheckpointError
-from training.link_prediction.calibration import Calibrator, direction_key, edge_features, reverse_scores
+from training.link_prediction.calibration import (
+    Calibrator,
+    candidate_pool,
+    direction_key,
+    edge_features,
+    query_scores,
+    reverse_scores,
+)
+from training.link_prediction.evidence import GraphEvidence
 from training.link_prediction.kge import KGEPredictor
 
 #: Checkpoint folders searched for a KG name, in order (``kgqa train lp`` writes ``lp-<model>``).
@@ -108,35 +118,33 @@ class InferredEdges:
         self._relation_index = predictor.relation_index
         known = predictor.known_triples if predictor.known_triples is not None else torch.zeros(0, 3)
         self._known = _KnownAnswers(known, predictor.num_entities, predictor.num_relations)
+        self._evidence: GraphEvidence | None = None
 
     def __repr__(self) -> str:
         return f"InferredEdges({self.predictor!r}, path={str(self.path)!r})"
 
-    # ---- scoring -----------------------------------------------------------------------
-    @torch.no_grad()
-    def _scores(self, rows: list[int], relation: str, inverse: bool) -> torch.Tensor:
-        """``(len(rows), num_entities)`` scores of every entity as the answer (one matrix product); ``-inf`` for
-        entities of a type that never answers this relation direction (type-constrained predictors)."""
-        p = self.predictor
-        h = torch.tensor(rows, dtype=torch.long, device=p.entity_embeddings.device)
-        r = torch.full_like(h, self._relation_index[relation])
-        scores = p.score_all_heads(r, h) if inverse else p.score_all_tails(h, r)
-        allowed = p.answer_mask(r[:1], inverse)
-        return scores if allowed is None else scores.masked_fill(~allowed, float("-inf"))
+    @property
+    def evidence(self) -> GraphEvidence | None:
+        """The neighbourhood evidence of the predictor's training graph (built on first use)."""
+        if self.calibrator.features != "evidence":
+            return None
+        if self._evidence is None:
+            known = self.predictor.known_triples if self.predictor.known_triples is not None else torch.zeros(0, 3)
+            self._evidence = GraphEvidence(known, self.predictor.num_entities, self.predictor.num_relations)
+        return self._evidence
 
-    def _mask_known(self, scores: torch.Tensor, rows: list[int], heads: Sequence[str], relation: str,
-                    inverse: bool) -> None:
+    # ---- scoring -----------------------------------------------------------------------
+    def _stated(self, rows: list[int], heads: Sequence[str], relation: str, inverse: bool) -> list[list[int]]:
+        """Per head, the entity rows the graph already states as answers."""
         if self.kg is not None:  # the live graph: also edges added since training
-            for i, head in enumerate(heads):  # heads are the known ones, row i of scores
-                stated = [self._entity_index[n] for n in self.kg.neighbor_ids(head, relation, inverse=inverse)
-                          if n in self._entity_index] if head in self.kg.nodes else []
-                if stated:
-                    scores[i, stated] = float("-inf")
-            return
+            return [[self._entity_index[n] for n in self.kg.neighbor_ids(head, relation, inverse=inverse)
+                     if n in self._entity_index] if head in self.kg.nodes else [] for head in heads]
         rel_row = self._relation_index[relation] + (self.predictor.num_relations if inverse else 0)
         positions, answers = self._known.lookup(np.asarray(rows, dtype=np.int64), rel_row)
-        if len(positions):
-            scores[torch.from_numpy(positions), torch.from_numpy(answers)] = float("-inf")
+        out: list[list[int]] = [[] for _ in rows]
+        for i, col in zip(positions.tolist(), answers.tolist(), strict=True):
+            out[i].append(col)
+        return out
 
     def tails(self, heads: Sequence[str], relation: str, inverse: bool = False, k: int = 10,
               exclude_known: bool = True) -> list[list[tuple[str, float]]]:
@@ -159,31 +167,17 @@ class InferredEdges:
         if not positions:
             return out
         rows = [self._entity_index[heads[i]] for i in positions]
-        scores = self._scores(rows, relation, inverse)
-        log_softmax = scores - torch.logsumexp(scores, dim=1, keepdim=True)  # before known answers are masked
-        if exclude_known:
-            self._mask_known(scores, rows, [heads[i] for i in positions], relation, inverse)
-        # the k most probable among a wider pool of the best-scoring: the calibrated probability also reads the
-        # edge the other way, so it is not monotone in this query's score alone
-        top = torch.topk(scores, min(max(4 * k, k + 20), scores.shape[1]), dim=1)
-        keep = torch.isfinite(top.values)
-        probs = torch.zeros_like(top.values, dtype=torch.float64)
-        if bool(keep.any()):
-            device = scores.device
-            anchor = torch.tensor(rows, dtype=torch.long, device=device)[:, None].expand_as(top.indices)[keep]
-            cand = top.indices[keep]
-            r = torch.full_like(cand, self._relation_index[relation])
-            h, t = (cand, anchor) if inverse else (anchor, cand)
-            feats = edge_features(self.calibrator.features, self.predictor.score_rows(h, r, t),
-                                  reverse_scores(self.predictor, h, r, t),
-                                  torch.gather(log_softmax, 1, top.indices)[keep])
-            key = direction_key(relation, inverse and self.calibrator.features == "softmax")
-            probs[keep] = torch.from_numpy(self.calibrator.predict([key] * len(feats), feats))
+        exclude = self._stated(rows, [heads[i] for i in positions], relation, inverse) if exclude_known else None
+        pools = candidate_pool(self.predictor, self.evidence, self.calibrator.features, rows,
+                               self._relation_index[relation], inverse, k, exclude)
+        key = direction_key(relation, inverse and self.calibrator.features == "softmax")
         ids = self.predictor.entity_ids
-        cols, probs, keep = top.indices.tolist(), probs.tolist(), keep.tolist()
-        for j, i in enumerate(positions):
-            ranked = [(ids[c], pr) for c, pr, ok in zip(cols[j], probs[j], keep[j], strict=True) if ok]
-            out[i] = sorted(ranked, key=lambda pair: -pair[1])[:k]
+        for i, (cand, feats) in zip(positions, pools, strict=True):
+            if not len(cand):
+                continue
+            probs = self.calibrator.predict([key] * len(cand), feats)
+            best = np.argsort(-probs, kind="stable")[:k]
+            out[i] = [(ids[int(cand[j])], float(probs[j])) for j in best]
         return out
 
     def probability(self, heads: Sequence[str], relations: Sequence[str], tails: Sequence[str]) -> np.ndarray:
@@ -202,17 +196,20 @@ class InferredEdges:
                 by_relation.setdefault(r, []).append(i)
         p = self.predictor
         device = p.entity_embeddings.device
+        kind = self.calibrator.features
         for relation, idx in by_relation.items():
             h = torch.tensor([self._entity_index[heads[i]] for i in idx], dtype=torch.long, device=device)
             t = torch.tensor([self._entity_index[tails[i]] for i in idx], dtype=torch.long, device=device)
-            r = torch.full_like(h, self._relation_index[relation])
+            rel_row = self._relation_index[relation]
+            r = torch.full_like(h, rel_row)
             with torch.no_grad():
                 forward = p.score_rows(h, r, t)
-                log_softmax = forward  # unused by the default features (two dot products, no full row)
-                if self.calibrator.features == "softmax":
-                    scores = self._scores(h.tolist(), relation, inverse=False)
-                    log_softmax = forward - torch.logsumexp(scores, dim=1)
-                feats = edge_features(self.calibrator.features, forward, reverse_scores(p, h, r, t), log_softmax)
+                log_softmax = forward  # unused by the default features (no full row of scores needed)
+                if kind == "softmax":
+                    log_softmax = forward - torch.logsumexp(query_scores(p, h, r, inverse=False), dim=1)
+                graph = (self.evidence.pair_features(h.cpu().numpy(), rel_row, t.cpu().numpy())
+                         if kind == "evidence" else None)
+                feats = edge_features(kind, forward, reverse_scores(p, h, r, t), log_softmax, graph)
             probs = self.calibrator.predict([relation] * len(idx), feats)
             allowed = p.answer_mask(r[:1], inverse=False)
             if allowed is not None:  # an answer of a type this relation never has: the model cannot judge it
