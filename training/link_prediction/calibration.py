@@ -124,15 +124,19 @@ def pool_size(k: int) -> int:
 
 
 @torch.no_grad()
-def candidate_pool(predictor: KGEPredictor, evidence, kind: str, anchors: list[int], relation: int, inverse: bool,
-                   k: int, exclude: list[list[int]] | None = None,
-                   stated: list[set[int]] | None = None) -> list[tuple[np.ndarray, np.ndarray]]:
+def candidate_pool_flat(predictor: KGEPredictor, evidence, kind: str, anchors: list[int], relation: int,
+                        inverse: bool, k: int, exclude: tuple[np.ndarray, np.ndarray] | None = None
+                        ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Candidates of the queries ``(anchor, relation, ?)`` (``(?, relation, anchor)`` with ``inverse``) and their
     feature rows: the :func:`pool_size` best by score, plus (evidence features) the ``2k`` best by the
-    neighbourhood evidence, minus ``exclude`` (stated answers) per query. One matrix product for the scores.
+    neighbourhood evidence, minus the stated answers ``exclude``. One matrix product for the scores, one batch
+    of features for every pair.
+
+    Args:
+        exclude: ``(query positions, entity rows)`` of the answers not to propose.
 
     Returns:
-        Per anchor: ``(candidate entity rows, feature rows)``.
+        ``(query position, candidate entity row, feature row)`` arrays, grouped by query in order.
     """
     device = predictor.entity_embeddings.device
     rows = torch.tensor(anchors, dtype=torch.long, device=device)
@@ -140,32 +144,46 @@ def candidate_pool(predictor: KGEPredictor, evidence, kind: str, anchors: list[i
     scores = query_scores(predictor, rows, rrows, inverse)
     logz = torch.logsumexp(scores, dim=1)
     masked = scores.clone()
-    if exclude:
-        for i, cols in enumerate(exclude):
-            if cols:
-                masked[i, cols] = float("-inf")
+    if exclude is not None and len(exclude[0]):
+        masked[torch.as_tensor(exclude[0], device=device), torch.as_tensor(exclude[1], device=device)] = -math.inf
     top = torch.topk(masked, min(pool_size(k), masked.shape[1]), dim=1)
-    pools = [set(c[torch.isfinite(v)].tolist()) for c, v in zip(top.indices, top.values, strict=True)]
+    keep = torch.isfinite(top.values).cpu().numpy()
+    which = np.nonzero(keep)[0]
+    cand = top.indices.cpu().numpy()[keep]
     if kind == "evidence":
         spread = evidence.all_candidates(np.asarray(anchors), relation, inverse)
         spread[~np.isfinite(masked.cpu().numpy())] = 0.0  # stated, excluded or of another type
-        best = np.argsort(-spread, axis=1)[:, : 2 * k]
-        for i in range(len(anchors)):
-            pools[i].update(int(c) for c in best[i] if spread[i, c] > 0)
-    out = []
-    for i, anchor in enumerate(anchors):
-        cand = torch.tensor(sorted(pools[i]), dtype=torch.long, device=device)
-        if not len(cand):
-            out.append((np.zeros(0, dtype=np.int64), np.zeros((0, FEATURE_WIDTH[kind]))))
-            continue
-        a = torch.full_like(cand, anchor)
-        r = torch.full_like(cand, relation)
-        h, t = (cand, a) if inverse else (a, cand)
-        graph = evidence.pair_features(h.cpu().numpy(), relation, t.cpu().numpy()) if kind == "evidence" else None
-        feats = edge_features(kind, predictor.score_rows(h, r, t), reverse_scores(predictor, h, r, t),
-                              scores[i, cand] - logz[i], graph)
-        out.append((cand.cpu().numpy(), feats))
-    return out
+        kk = min(2 * k, spread.shape[1] - 1)
+        best = np.argpartition(-spread, kk, axis=1)[:, :kk]  # the 2k largest, unordered: no full sort
+        good = np.take_along_axis(spread, best, axis=1) > 0
+        which = np.concatenate([which, np.nonzero(good)[0]])
+        cand = np.concatenate([cand, best[good]])
+        pairs = np.unique(which * masked.shape[1] + cand)  # one row per (query, candidate), grouped by query
+        which, cand = pairs // masked.shape[1], pairs % masked.shape[1]
+    if not len(cand):
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros((0, FEATURE_WIDTH[kind]))
+    w = torch.as_tensor(which, device=device)
+    c = torch.as_tensor(cand, device=device)
+    a = rows[w]
+    r = torch.full_like(c, relation)
+    h, t = (c, a) if inverse else (a, c)
+    graph = evidence.pair_features(h.cpu().numpy(), relation, t.cpu().numpy()) if kind == "evidence" else None
+    feats = edge_features(kind, predictor.score_rows(h, r, t), reverse_scores(predictor, h, r, t),
+                          scores[w, c] - logz[w], graph)
+    return which, cand, feats
+
+
+def candidate_pool(predictor: KGEPredictor, evidence, kind: str, anchors: list[int], relation: int, inverse: bool,
+                   k: int, exclude: list[list[int]] | None = None) -> list[tuple[np.ndarray, np.ndarray]]:
+    """:func:`candidate_pool_flat` split per anchor: ``[(candidate entity rows, feature rows), ...]``;
+    ``exclude`` is a list of stated answer rows per anchor."""
+    flat = None
+    if exclude:
+        flat = (np.repeat(np.arange(len(exclude)), [len(e) for e in exclude]),
+                np.asarray([c for e in exclude for c in e], dtype=np.int64))
+    which, cand, feats = candidate_pool_flat(predictor, evidence, kind, anchors, relation, inverse, k, flat)
+    bounds = np.searchsorted(which, np.arange(len(anchors) + 1))
+    return [(cand[bounds[i]:bounds[i + 1]], feats[bounds[i]:bounds[i + 1]]) for i in range(len(anchors))]
 
 
 def candidate_examples(predictor: KGEPredictor, heldout: Sequence[Triple], trained: Sequence[Triple], k: int = 10,
@@ -368,8 +386,11 @@ class Calibrator:
         """P(true) of each candidate from its feature row (:func:`edge_features` of ``self.features``)."""
         features = np.asarray(features, dtype=np.float64)
         features = features.reshape(len(features), -1) if features.size else features.reshape(0, 1)
+        keys = list(keys)
+        if keys and all(key == keys[0] for key in keys):  # one relation: one model, no grouping
+            return self.per_key.get(keys[0], self.global_model).predict(features)
         out = np.empty(len(features))
-        keys = np.asarray(list(keys), dtype=object)
+        keys = np.asarray(keys, dtype=object)
         for key in set(keys.tolist()):
             mask = keys == key
             out[mask] = self.per_key.get(key, self.global_model).predict(features[mask])

@@ -90,11 +90,14 @@ class GraphEvidence:
         for rel in np.unique(relations):
             idx = np.nonzero(relations == rel)[0]
             forward, backward = self.by_relation[rel], self.by_relation_t[rel]
+            # each distinct head / tail once (a query's candidates share their anchor)
+            uh, ih = np.unique(heads[idx], return_inverse=True)
+            ut, it = np.unique(tails[idx], return_inverse=True)
             # tail side: rows of sim(t, .) summed over h's r-tails = A_w[t] . (A @ 1[tails_r(h)])
-            profile_h = (forward[heads[idx]] @ self.adjacency).tocsr()  # (k, n): per h, neighbours of its r-tails
-            tail_side = np.asarray(self.weighted[tails[idx]].multiply(profile_h).sum(axis=1)).ravel()
-            profile_t = (backward[tails[idx]] @ self.adjacency).tocsr()  # per t, neighbours of its r-heads
-            head_side = np.asarray(self.weighted[heads[idx]].multiply(profile_t).sum(axis=1)).ravel()
+            profile_h = (forward[uh] @ self.adjacency).tocsr()[ih]  # per h, neighbours of its r-tails
+            tail_side = np.asarray(self.weighted[ut].tocsr()[it].multiply(profile_h).sum(axis=1)).ravel()
+            profile_t = (backward[ut] @ self.adjacency).tocsr()[it]  # per t, neighbours of its r-heads
+            head_side = np.asarray(self.weighted[uh].tocsr()[ih].multiply(profile_t).sum(axis=1)).ravel()
             out[idx, 0], out[idx, 1] = tail_side, head_side
             out[idx, 2], out[idx, 3] = self.out_degree[rel][heads[idx]], self.in_degree[rel][tails[idx]]
         return out

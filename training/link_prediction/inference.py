@@ -55,7 +55,7 @@ from assistant.kg import KnowledgeGraph
 from training.checkpoint import CheckpointError
 from training.link_prediction.calibration import (
     Calibrator,
-    candidate_pool,
+    candidate_pool_flat,
     direction_key,
     edge_features,
     query_scores,
@@ -134,17 +134,16 @@ class InferredEdges:
         return self._evidence
 
     # ---- scoring -----------------------------------------------------------------------
-    def _stated(self, rows: list[int], heads: Sequence[str], relation: str, inverse: bool) -> list[list[int]]:
-        """Per head, the entity rows the graph already states as answers."""
+    def _stated(self, rows: list[int], heads: Sequence[str], relation: str,
+                inverse: bool) -> tuple[np.ndarray, np.ndarray]:
+        """``(head positions, entity rows)`` of the answers the graph already states."""
         if self.kg is not None:  # the live graph: also edges added since training
-            return [[self._entity_index[n] for n in self.kg.neighbor_ids(head, relation, inverse=inverse)
-                     if n in self._entity_index] if head in self.kg.nodes else [] for head in heads]
+            stated = [[self._entity_index[n] for n in self.kg.neighbor_ids(head, relation, inverse=inverse)
+                       if n in self._entity_index] if head in self.kg.nodes else [] for head in heads]
+            return (np.repeat(np.arange(len(stated)), [len(s) for s in stated]),
+                    np.asarray([c for s in stated for c in s], dtype=np.int64))
         rel_row = self._relation_index[relation] + (self.predictor.num_relations if inverse else 0)
-        positions, answers = self._known.lookup(np.asarray(rows, dtype=np.int64), rel_row)
-        out: list[list[int]] = [[] for _ in rows]
-        for i, col in zip(positions.tolist(), answers.tolist(), strict=True):
-            out[i].append(col)
-        return out
+        return self._known.lookup(np.asarray(rows, dtype=np.int64), rel_row)
 
     def tails(self, heads: Sequence[str], relation: str, inverse: bool = False, k: int = 10,
               exclude_known: bool = True) -> list[list[tuple[str, float]]]:
@@ -168,16 +167,16 @@ class InferredEdges:
             return out
         rows = [self._entity_index[heads[i]] for i in positions]
         exclude = self._stated(rows, [heads[i] for i in positions], relation, inverse) if exclude_known else None
-        pools = candidate_pool(self.predictor, self.evidence, self.calibrator.features, rows,
-                               self._relation_index[relation], inverse, k, exclude)
+        which, cand, feats = candidate_pool_flat(self.predictor, self.evidence, self.calibrator.features, rows,
+                                                 self._relation_index[relation], inverse, k, exclude)
         key = direction_key(relation, inverse and self.calibrator.features == "softmax")
+        probs = self.calibrator.predict([key] * len(cand), feats) if len(cand) else np.zeros(0)
+        order = np.lexsort((-probs, which))  # by query, most probable first
+        bounds = np.searchsorted(which[order], np.arange(len(rows) + 1))
         ids = self.predictor.entity_ids
-        for i, (cand, feats) in zip(positions, pools, strict=True):
-            if not len(cand):
-                continue
-            probs = self.calibrator.predict([key] * len(cand), feats)
-            best = np.argsort(-probs, kind="stable")[:k]
-            out[i] = [(ids[int(cand[j])], float(probs[j])) for j in best]
+        for j, i in enumerate(positions):
+            best = order[bounds[j]:bounds[j + 1]][:k]
+            out[i] = [(ids[c], float(pr)) for c, pr in zip(cand[best].tolist(), probs[best].tolist(), strict=True)]
         return out
 
     def probability(self, heads: Sequence[str], relations: Sequence[str], tails: Sequence[str]) -> np.ndarray:
