@@ -58,6 +58,9 @@ RECIPES: dict[str, dict] = {
     # R-GCN encoder + DistMult decoder (training/link_prediction/gnn.py); "rgcn-clep" starts from --clep-init
     "rgcn": {"embedding_dim": 100, "batch_size": 512, "learning_rate": 0.01, "label_smoothing": 0.1},
     "rgcn-clep": {"embedding_dim": 100, "batch_size": 512, "learning_rate": 0.01, "label_smoothing": 0.1},
+    # CompGCN (PyKEEN's CompGCNLayer) + DistMult decoder in the 1-vs-all training; "-clep" starts from --clep-init
+    "compgcn": {"embedding_dim": 128, "batch_size": 500, "label_smoothing": 0.1, "decoder": "distmult"},
+    "compgcn-clep": {"embedding_dim": 128, "batch_size": 500, "label_smoothing": 0.1, "decoder": "distmult"},
 }
 
 #: Published filtered MRR / Hits@10 on FB15k-237 (and WN18RR where reported), for the table.
@@ -83,13 +86,20 @@ def run_one(model: str, dataset: str, minutes: float, epochs: int, device: str, 
     from training.link_prediction import TrainSettings, resolve_device, train_kge
     from training.link_prediction.gnn import GNNSettings, train_gnn
 
-    if model == "rgcn-clep" and not (clep_init and clep_init.is_dir()):
-        print(f"skipping rgcn-clep on {dataset}: no CLEP checkpoint (pass --clep-init DIR, trained on this KG)")
+    if model.endswith("-clep") and not (clep_init and clep_init.is_dir()):
+        print(f"skipping {model} on {dataset}: no CLEP checkpoint (pass --clep-init DIR, trained on this KG)")
         return None
     load_before = os.getloadavg()
     kg = load_kg(DATASETS[dataset])
     print(f"== {model} on {dataset}: {kg.num_nodes} entities, budget {minutes:g} min / {epochs} epochs", flush=True)
-    if model.startswith("rgcn"):
+    if model.startswith("compgcn"):
+        from training.link_prediction.compgcn import CompGCNSettings, train_compgcn
+
+        settings = CompGCNSettings(epochs=epochs, max_minutes=minutes, seed=seed, device=device,
+                                   init_from=str(clep_init) if model == "compgcn-clep" else None,
+                                   **{**RECIPES[model], **(overrides or {})})
+        result = train_compgcn(kg, settings, progress=True)
+    elif model.startswith("rgcn"):
         settings = GNNSettings(epochs=epochs, max_minutes=minutes, seed=seed, device=resolve_device(device),
                                init_from=str(clep_init) if model == "rgcn-clep" else None, **RECIPES[model])
         result = train_gnn(kg, settings, progress=True)

@@ -6,16 +6,18 @@ model reduces to a query vector ``q = tail_query(h, r)`` compared with every tai
 (``<q, t>``) or by negative Euclidean distance (RotatE: ``-||q - t||``), so ranking all tails is one
 matrix product.
 
-DistMult and ComplEx fold each reciprocal relation into its forward one (exact for them), so heads
-are ranked with ``head_query``. RotatE and TuckER keep the reciprocal rows they were trained with
-(the relation matrix has ``2 * num_relations`` rows, the inverse of relation ``i`` at row
-``num_relations + i``) and rank the heads of ``(?, r, t)`` as the tails of ``(t, r^-1, ?)``, the usual
-protocol for models trained with reciprocal relations. TuckER also carries its core tensor and its two
+Models trained with reciprocal relations keep both rows (the relation matrix has ``2 * num_relations``
+rows, the inverse of relation ``i`` at row ``num_relations + i``) and rank the heads of ``(?, r, t)`` as
+the tails of ``(t, r^-1, ?)``, the usual protocol: RotatE and TuckER always, DistMult and ComplEx from the
+1-vs-all loop and CompGCN (``reciprocal=True``). DistMult and ComplEx trained by PyKEEN fold each
+reciprocal relation into its forward one (exact for them), and heads are ranked with ``head_query``.
+TuckER also carries its core tensor and its two
 batch normalisations (folded into per-dimension scale and shift) as extra tensors.
 
-On disk a checkpoint folder holds ``embeddings.safetensors`` (the two matrices, with the entity and
-relation id lists in its metadata) and ``config.json`` (model, sizes, training settings, metrics and
-the SHA-256 of the tensor file). Loading needs neither PyKEEN nor pickles.
+On disk a checkpoint folder holds ``embeddings.safetensors`` (the two matrices, the triples trained on,
+the node type of each entity when answers are type-constrained, with the entity and relation id lists in
+its metadata) and ``config.json`` (model, sizes, training settings, metrics, the calibration and the
+SHA-256 of the tensor file, without which it is refused). Loading needs neither PyKEEN nor pickles.
 """
 
 from __future__ import annotations
