@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
@@ -10,6 +11,7 @@ _NON_WORD = re.compile(r"[^\w]+", re.UNICODE)
 _SPACES = re.compile(r"\s+")
 
 
+@functools.lru_cache(maxsize=1 << 15)  # bounded: KG names repeat across questions, arbitrary text must not pile up
 def normalize_name(text: str) -> str:
     """Fold a name to its lookup key.
 
