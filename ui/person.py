@@ -55,7 +55,7 @@ def profile_markdown(kg: KnowledgeGraph, person_id: str) -> str:
     return "\n\n".join(lines[:head + 1]) + "\n\n" + "\n".join(lines[head + 1:])
 
 
-# ---- skill affinity per model stage (training.sbert.affinity, when it and a checkpoint exist) ---------------
+# ---- skill affinity per model stage (training.sbert.affinity): base vs the KG-tuned matcher, out of the box -----
 AFFINITY_API = ("list_stages", "load_stage_encoders", "skill_affinity", "plot_skill_affinity")
 
 
@@ -67,24 +67,47 @@ def _affinity_module():
     return module if all(hasattr(module, name) for name in AFFINITY_API) else None
 
 
+class _ReadingSide:
+    """The reading matcher as an encoder for the affinity chart: its reading-side vectors (the space node and
+    skill texts live in), so "base" and the KG-tuned matcher are compared in like terms."""
+
+    def __init__(self, matcher) -> None:
+        self.matcher = matcher
+
+    def encode(self, texts: list[str]):
+        return self.matcher.encode_readings(list(texts))
+
+
 def affinity_status(bot: Assistant) -> str | None:
     """Why the affinity chart cannot be drawn (a plain sentence), or ``None`` when it can."""
-    module = _affinity_module()
-    if module is None:
+    if _affinity_module() is None:
         return "Skill affinity needs `training.sbert.affinity`, which is not in this build."
-    folder = models.checkpoint_folder(bot, "sbert-ft")
-    if len(module.list_stages(folder if folder.exists() else None)) < 2:
-        return ("No fine-tuned encoder yet: run `kgqa train sbert` to see how the skill affinity changes "
-                "from the base model to each training stage.")
+    if "skill" not in bot.kg.node_types():
+        return "This KG has no skills to show an affinity for."
     return None
 
 
+def stage_encoders(bot: Assistant) -> dict:
+    """Encoders to compare: the base model, the KG-tuned reading matcher (shipped, or fitted to this KG), and
+    every stage of a ``kgqa train sbert`` checkpoint when there is one."""
+    module = _affinity_module()
+    folder = models.checkpoint_folder(bot, "sbert-ft")
+    stages = module.list_stages(folder if folder.exists() else None)
+    encoders = module.load_stage_encoders(folder if folder.exists() else None, ["base"])
+    matcher = bot.services.matcher
+    if getattr(matcher, "manifest", None):
+        encoders["KG-tuned matcher"] = _ReadingSide(matcher)
+    if len(stages) > 1:
+        encoders.update(module.load_stage_encoders(folder, [n for n in stages if n != "base"]))
+    return encoders
+
+
 def affinity_figure(bot: Assistant, person_id: str):
-    """The top skills' affinity per stage (base, each epoch, final) as grouped bars, or ``None`` when unavailable."""
+    """The top skills' affinity per model stage (base, the KG-tuned matcher, sbert stages) as grouped bars, or
+    ``None`` when unavailable."""
     if affinity_status(bot) is not None or person_id not in bot.kg:
         return None
     module = _affinity_module()
-    encoders = module.load_stage_encoders(models.checkpoint_folder(bot, "sbert-ft"))
-    affinity = module.skill_affinity(bot.kg, person_id, encoders)
+    affinity = module.skill_affinity(bot.kg, person_id, stage_encoders(bot))
     return module.plot_skill_affinity(affinity, bot.kg, top_k=TOP_SKILLS,
                                       title=f"Skill affinity of {bot.kg.nodes[person_id].label} per model stage")

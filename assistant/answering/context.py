@@ -69,8 +69,7 @@ class QuestionContext:
 _LEAD = frozenset("""which what who whom whose how many much is are was were do does did can could would will
 a an the some any all every one ones me us i im i'm we you please pls hey hi hello ok so um quick question
 find list name show give tell get recommend suggest need want looking look for search searching there here
-to of about know any good great best top famous popular recent new old classic other else more few several
-kind sort type""".split())
+to of about know any good great best top famous popular recent new old classic other else more few several""".split())
 
 
 _AUXILIARIES = frozenset("did do does has have had can could will would".split())  # not copulas: "what is the best X"
@@ -79,8 +78,14 @@ were do does did has have had can could will would should and or but like as tha
 played worked work works lent""".split())
 
 
+_ROLE_WORDS: dict[int, tuple[int, dict[str, str]]] = {}
+
+
 def role_words(kg: KnowledgeGraph) -> dict[str, str]:
     """Role nouns of the schema ("director", "composer") -> the node type they name (a relation's source type)."""
+    cached = _ROLE_WORDS.get(id(kg.schema))
+    if cached is not None and cached[0] == len(kg.schema.relations):
+        return cached[1]
     out: dict[str, str] = {}
     for spec in kg.schema.relations.values():
         for noun in spec.source_nouns:
@@ -89,6 +94,7 @@ def role_words(kg: KnowledgeGraph) -> dict[str, str]:
                 out.setdefault(key, spec.source_type)
                 out.setdefault(key + "s", spec.source_type)
                 out.setdefault(key + "es", spec.source_type)
+    _ROLE_WORDS[id(kg.schema)] = (len(kg.schema.relations), out)
     return out
 
 

@@ -47,14 +47,15 @@ def collect(understand: Callable, items: Sequence, set_name: str, is_gold: Calla
                 continue
             if not readings:
                 continue
-            right = right_readings(item, readings, is_gold)
+            right = intended_readings(item, readings) if hasattr(item, "path") else \
+                right_readings(item, readings, is_gold)
             matrix = np.array([[r.features.get(f, 0.0) for f in FEATURES] for r in readings], dtype=np.float64)
             out.append(QuestionReadings(set_name, item.question, matrix, right))
     return out
 
 
 def right_readings(item, readings: Sequence, is_gold: Callable[[object, str], bool], top: int = 50,
-                   slack: float = 0.1) -> np.ndarray:
+                   slack: float = 0.02) -> np.ndarray:
     """Which readings are right: the first answer is gold and the answer set matches the gold about as well
     as the best reading's does (answer-set F1 within ``slack``), so a vague reading whose first answer
     happens to be gold ("films connected to Pixar" for "composers of Pixar films") is not taught as right."""
@@ -68,6 +69,23 @@ def right_readings(item, readings: Sequence, is_gold: Callable[[object, str], bo
         f1.append(2 * precision * recall / (precision + recall) if hits else 0.0)
     best = max((f for f, ok in zip(f1, first, strict=True) if ok), default=0.0)
     return np.array([ok and f >= best - slack for f, ok in zip(f1, first, strict=True)], dtype=np.int8)
+
+
+def intended_readings(item, readings: Sequence) -> np.ndarray:
+    """For a generated question, whose reading is known: the right readings are that reading (its entity and
+    path, or the entity itself, or the description), and paths from that entity with the same answers."""
+    gold = set(item.answers)
+    out = []
+    for reading in readings:
+        anchors = [b.link.node_id for b in reading.branches]
+        if item.kind == "identity":
+            ok = reading.kind == "identity" and anchors == [item.anchor]
+        elif item.kind == "describe":
+            ok = reading.kind == "describe" and bool(reading.answers) and next(iter(reading.answers)) in gold
+        else:
+            ok = reading.kind == "path" and anchors == [item.anchor] and set(reading.answers) == gold
+        out.append(ok)
+    return np.array(out, dtype=np.int8)
 
 
 def _pairs(questions: Sequence[QuestionReadings], rng: random.Random) -> tuple[np.ndarray, np.ndarray]:

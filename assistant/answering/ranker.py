@@ -21,8 +21,6 @@ import numpy as np
 
 from assistant.answering.generators.base import Question
 from assistant.answering.readings import KINDS, Reading
-from assistant.kg.normalize import normalize_name
-from assistant.parsing.links import STOPWORDS
 
 SHIPPED = Path(__file__).with_name("ranker.json")
 
@@ -40,6 +38,7 @@ FEATURES: tuple[str, ...] = (
     "type_match",  # +1 of the asked type, -1 of another type, 0 when the question asks for none
     "coverage",  # share of the question's content words inside the reading's entity mentions
     "explained",  # share of content words covered by the mentions of all well-linked entities
+    "unexplained",  # log(1 + content words neither in the reading's mentions nor in its verbalisation)
     "bare",  # the question is only a name ("George Lucas", "who is X"), and the reading is its identity
     "bare_neighbourhood",  # the question is only a name, and the reading is its neighbourhood of one type
     "neighbourhood_extra",  # a neighbourhood reading of a question that says more than a name
@@ -96,6 +95,7 @@ def reading_features(question: Question, reading: Reading, best_matcher: float, 
     strong = [lk for lk in question.links if lk.score >= 0.6]
     explained = _words_in(question, strong)
     f["explained"] = len(explained) / len(content)
+    f["unexplained"] = 0.0 if describe_kind(reading) else math.log1p(_unexplained(question, reading, inside))
     bare = len(content) - len(inside) <= 0
     f["bare"] = float(reading.kind == "identity" and bare)
     f["bare_neighbourhood"] = float(reading.kind == "neighbourhood" and bare)
@@ -114,28 +114,31 @@ def reading_features(question: Question, reading: Reading, best_matcher: float, 
     return f
 
 
+def describe_kind(reading: Reading) -> bool:
+    return reading.kind in ("describe", "refine")
+
+
+def _stem(word: str) -> str:
+    return word[:5]
+
+
+def _unexplained(question: Question, reading: Reading, inside: set[int]) -> int:
+    """Content words of the question that neither name the reading's entities nor (by a shared stem) appear in
+    its verbalisation: "a space freighter's crew answers a distress call" read as just *space freighter*
+    leaves seven words unexplained; "who directed Jaws" read as *the director of NE* leaves none."""
+    words = set()
+    for b in reading.branches:
+        words |= {_stem(w) for w in b.text.lower().split()}
+    stems = [_stem(w) for w in question.ctx.content]
+    return sum(1 for i, w in enumerate(stems) if i not in inside and w not in words)
+
+
 def _words_in(question: Question, links) -> set[int]:
     """Indexes of the question's content words that fall inside the links' mentions."""
-    text = question.ctx.text
-    out: set[int] = set()
-    position = 0
-    words = normalize_name(text).split()
     spans = [(lk.start, lk.end) for lk in links if lk.end > lk.start]
     if not spans:
-        return out
-    lowered = text.lower()
-    content_index = 0
-    for word in words:
-        at = lowered.find(word, position)
-        if at < 0:
-            continue
-        position = at + len(word)
-        if word in STOPWORDS:
-            continue
-        if any(s <= at < e for s, e in spans):
-            out.add(content_index)
-        content_index += 1
-    return out
+        return set()
+    return {i for i, at in question.content_positions() if any(s <= at < e for s, e in spans)}
 
 
 @dataclass

@@ -268,3 +268,67 @@ def typed_paths(kg: KnowledgeGraph, max_hops: int = 2, limit: int = 20_000,
                     return out
         level = nxt
     return out
+
+
+# ---- English morphology the verbalisations and the question generator share ------------------------------
+
+_IRREGULAR = {"wrote": "write", "made": "make", "shot": "shoot", "cut": "cut", "was": "be", "were": "be",
+              "lent": "lend", "did": "do", "chose": "choose", "set": "set", "led": "lead", "had": "have",
+              "came": "come", "began": "begin", "told": "tell", "took": "take", "gave": "give", "is": "be",
+              "has": "have", "founded": "found", "sang": "sing", "won": "win", "drew": "draw", "ran": "run"}
+
+
+def base_form(verb: str) -> str:
+    """``scored`` -> ``score``, ``acted in`` -> ``act in``, ``lives in`` -> ``live in``."""
+    words = verb.split()
+    if not words:
+        return verb
+    head = words[0]
+    if head in _IRREGULAR:
+        head = _IRREGULAR[head]
+    elif head.endswith("ied") and len(head) > 4:
+        head = head[:-3] + "y"
+    elif head.endswith("ed") and len(head) > 4:
+        stem = head[:-2]
+        if len(stem) > 2 and stem[-1] == stem[-2] and stem[-1] not in "ls":
+            stem = stem[:-1]  # starred -> star
+        elif stem.endswith(("at", "c", "s", "v", "z", "g", "u", "or", "ir", "in", "ur", "as")) and \
+                not stem.endswith(("ss", "ng", "rn", "ain")):
+            stem += "e"  # created, produced, composed, voiced, scored
+        head = stem
+    elif head.endswith("es") and head[:-2].endswith(("ch", "sh", "ss", "x")):
+        head = head[:-2]
+    elif head.endswith("s") and not head.endswith("ss"):
+        head = head[:-1]
+    return " ".join([head, *words[1:]])
+
+
+def singular(word: str) -> str:
+    """A crude English singular: ``operas`` -> ``opera``, ``comedies`` -> ``comedy`` (``1980s`` stays)."""
+    if word[:-1].isdigit():
+        return word
+    if word in ("children", "people"):
+        return {"children": "child", "people": "person"}[word]
+    if word.endswith("ies") and len(word) > 4:
+        return word[:-3] + "y"
+    if word.endswith(("ches", "shes", "sses", "xes")):
+        return word[:-2]
+    if word.endswith("s") and not word.endswith(("ss", "us", "is")) and len(word) > 3:
+        return word[:-1]
+    return word
+
+
+def plural(word: str) -> str:
+    """A crude English plural of a noun phrase's last word: ``director`` -> ``directors``, ``child`` -> ``children``."""
+    words = word.split()
+    last = words[-1]
+    irregular = {"child": "children", "person": "people", "man": "men", "woman": "women", "wife": "wives"}
+    if last in irregular:
+        last = irregular[last]
+    elif last.endswith("y") and last[-2:-1] not in "aeiou":
+        last = last[:-1] + "ies"
+    elif last.endswith(("s", "x", "ch", "sh")):
+        last += "es"
+    else:
+        last += "s"
+    return " ".join([*words[:-1], last])

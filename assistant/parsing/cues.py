@@ -56,34 +56,10 @@ _YEAR = re.compile(r"\b(18[89]\d|19\d\d|20[0-4]\d)\b")
 def type_words() -> dict[str, str]:
     """``word -> node type`` for every noun in :data:`TYPE_NOUNS`."""
     out: dict[str, str] = {}
-    for node_type, (singular, plural, extra) in TYPE_NOUNS.items():
-        for word in (singular, plural, *extra):
+    for node_type, (one, many, extra) in TYPE_NOUNS.items():
+        for word in (one, many, *extra):
             out.setdefault(word, node_type)
     return out
-
-
-# Alternative nouns used when generating training questions, so "documentaries" or "studios" are seen.
-NOUN_VARIANTS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
-    "project": (("film", "movie", "project", "title", "documentary", "series", "show"),
-                ("films", "movies", "projects", "titles", "documentaries", "series", "shows", "pictures")),
-    "movie": (("movie", "film"), ("movies", "films")),
-    "person": (("person", "artist", "filmmaker"), ("people", "persons", "artists", "filmmakers")),
-    "company": (("company", "studio"), ("companies", "studios")),
-    "keyword": (("keyword", "theme", "topic"), ("keywords", "themes", "topics")),
-    "tag": (("tag", "topic"), ("tags", "topics")),
-}
-
-
-def noun(node_type: str, plural: bool = False, rng=None) -> str:
-    """A readable noun for a node type (``project`` -> ``film``); unknown types use their name.
-
-    With ``rng``, a random variant ("movies", "documentaries") for varied generated questions.
-    """
-    if rng is not None and node_type in NOUN_VARIANTS and rng.random() < 0.5:
-        return rng.choice(NOUN_VARIANTS[node_type][1 if plural else 0])
-    singular, plural_form, _ = TYPE_NOUNS.get(node_type, (node_type.replace("_", " "),
-                                                           node_type.replace("_", " ") + "s", ()))
-    return plural_form if plural else singular
 
 
 def find_decade(text: str) -> int | None:
@@ -110,40 +86,3 @@ def find_qualifiers(text: str) -> list[str]:
     found = [QUALIFIERS[m.group(1).lower()] for m in _QUALIFIER_WORDS.finditer(text)]
     return list(dict.fromkeys(found))
 
-
-def singular(word: str) -> str:
-    """A crude English singular: ``operas`` -> ``opera``, ``comedies`` -> ``comedy`` (``1980s`` stays)."""
-    if word[:-1].isdigit():
-        return word
-    if word.endswith("ies") and len(word) > 4:
-        return word[:-3] + "y"
-    if word.endswith(("ches", "shes", "sses", "xes")):
-        return word[:-2]
-    if word.endswith("s") and not word.endswith(("ss", "us", "is")) and len(word) > 3:
-        return word[:-1]
-    return word
-
-
-_IRREGULAR = {"wrote": "write", "made": "make", "shot": "shoot", "cut": "cut", "was": "be", "were": "be",
-              "lent": "lend", "did": "do", "chose": "choose", "set": "set", "led": "lead", "had": "have",
-              "came": "come", "began": "begin", "told": "tell", "took": "take", "gave": "give", "is": "be"}
-
-
-def base_form(verb: str) -> str:
-    """The bare form of a past-tense verb phrase: ``scored`` -> ``score``, ``acted in`` -> ``act in``."""
-    words = verb.split()
-    if not words:
-        return verb
-    head = words[0]
-    if head in _IRREGULAR:
-        head = _IRREGULAR[head]
-    elif head.endswith("ed") and len(head) > 4:
-        stem = head[:-2]
-        if len(stem) > 2 and stem[-1] == stem[-2] and stem[-1] not in "ls":
-            stem = stem[:-1]  # starred -> star
-        elif stem.endswith(("at", "c", "s", "v", "z", "g", "u")) or stem.endswith("or"):
-            stem += "e"  # created, produced, composed, voiced, scored
-        head = stem
-    elif head.endswith("s") and not head.endswith("ss"):
-        head = head[:-1]  # "features" -> "feature"
-    return " ".join([head, *words[1:]])

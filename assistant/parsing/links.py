@@ -42,6 +42,8 @@ away""".split())
 _TOKEN = re.compile(r"[^\s?!,;:\"“”()\[\]]+")
 _ENDS_WITH_YEAR = re.compile(r"\s(1[89]|20)\d\d$")
 MAX_SPAN = 10
+_CHARACTER_CUE = re.compile(r"\b(play|plays|played|playing|portray\w*|voice[sd]?|voicing|as|character|role)\b",
+                            re.IGNORECASE)
 ARTICLES = frozenset({"the", "a", "an"})
 #: question words and fillers that start many questions and never begin a name
 _CAPITAL_NOISE = frozenset("who what which when where how why is are was were did do does can could would "
@@ -99,6 +101,7 @@ class Linker:
         self.kg = kg
         self.dense_lookup = dense_lookup
         self.fuzzy_cutoff = fuzzy_cutoff
+        self._character_cue = False
         self.refresh()
 
     def refresh(self) -> None:
@@ -139,6 +142,7 @@ class Linker:
         """Candidate links for every span of ``text``, best first, and the name-like spans nothing explains."""
         spans = [(m.group(), m.start(), m.end()) for m in _TOKEN.finditer(text)]
         found: dict[tuple[str, int, int, str], Link] = {}
+        self._character_cue = bool(_CHARACTER_CUE.search(text))
 
         def add(link: Link) -> None:
             key = (link.node_id or link.character, link.start, link.end, link.method)
@@ -284,6 +288,8 @@ class Linker:
 
     def _characters(self, raw: str, key: str, start: int, end: int) -> list[Link]:
         if key in self.characters:
+            if " " not in key and raw[:1].islower() and not self._character_cue:
+                return []  # "miles" in "fifty miles an hour" is no character named Miles
             credits = self.characters[key]
             link = self._link("", raw, start, end, "character", 0.95, {"coverage": 1.0, "credits": len(credits)})
             link.character = self.kg.edges[credits[0]].qualifiers["character"]  # type: ignore[index]
@@ -291,6 +297,8 @@ class Linker:
         words = [w for w in key.split() if w not in STOPWORDS]
         if len(words) != 1 or len(words[0]) < 4:
             return []
+        if not raw[:1].isupper() and not self._character_cue:
+            return []  # part of a character's name, in lower case and with no "played"/"voiced": a word
         keys = self.character_tokens.get(words[0], set())
         if not keys or len(keys) > 5:
             return []
@@ -306,14 +314,14 @@ class Linker:
         """Typo matches for spans of 1-6 tokens holding a content word no good link explains."""
         out: list[Link] = []
         large = len(self._keys) > 20_000
-        for n in range(min(5, len(spans)), 0, -1):
+        for n in range(min(8, len(spans)), 0, -1):
             for i in range(len(spans) - n + 1):
                 start, end = spans[i][1], spans[i + n - 1][2]
                 raw = text[start:end].strip(" ?!.,;:\"")
                 key = normalize_name(raw)
                 words = key.split()
                 content = [w for w in words if w not in STOPWORDS]
-                if len(key) < 5 or not content or words[0] in WEAK - ARTICLES or words[-1] in WEAK:
+                if len(key) < 5 or not content or words[0] in STOPWORDS - ARTICLES or words[-1] in STOPWORDS:
                     continue
                 if all(j in covered for j in range(start, end)):
                     continue

@@ -1,9 +1,8 @@
-"""Fitting the relation-path classifier: from a KG's schema (generated questions) or from MetaQA."""
+"""Fitting the relation-path classifier on labelled questions (MetaQA dev with its question types): a feature
+of the reading ranker where such questions exist (``kgqa train parser --metaqa``)."""
 
 from __future__ import annotations
 
-import hashlib
-import json
 import random
 import re
 from collections.abc import Sequence
@@ -11,37 +10,12 @@ from dataclasses import replace
 from pathlib import Path
 
 from assistant.evaluation.datasets import QAItem, read_metaqa
-from assistant.kg.graph import KnowledgeGraph
+from assistant.kg.verbalize import MASK
 from assistant.parsing.metaqa import qtype_label
 from assistant.parsing.path_classifier import RelationPathClassifier
-from assistant.parsing.paths import MASK, generate_questions
 from retrieval.encoders import SentenceEncoder
 
 _BRACKETS = re.compile(r"\[[^\]]+\]")
-
-
-def kg_signature(kg: KnowledgeGraph) -> str:
-    """What a schema-trained parser depends on: the schema and the typed relations in the data."""
-    from assistant.parsing.paths import GENERATOR_VERSION, typed_relations
-
-    digest = hashlib.sha256(f"generator-{GENERATOR_VERSION}".encode())
-    digest.update(json.dumps(kg.schema.to_dict(), sort_keys=True).encode())
-    digest.update(json.dumps(sorted(f"{s}|{r}|{t}" for (s, r, t) in typed_relations(kg))).encode())
-    return digest.hexdigest()[:16]
-
-
-def train_from_kg(kg: KnowledgeGraph, encoder: SentenceEncoder, out_dir: str | Path | None = None,
-                  per_path: int = 16, seed: int = 0, progress: bool = False) -> RelationPathClassifier:
-    """Generate questions over every relation path of ``kg`` and fit the classifier on them."""
-    questions = generate_questions(kg, per_path=per_path, seed=seed)
-    if not questions:
-        raise ValueError("the KG has no relation paths to learn from (no edges?)")
-    clf = RelationPathClassifier(encoder).fit([q.masked for q in questions], [q.label for q in questions],
-                                              progress=progress)
-    clf.source = f"schema:{kg_signature(kg)}"
-    if out_dir is not None:
-        clf.save(out_dir)
-    return clf
 
 
 def metaqa_dev_files(folder: str | Path) -> list[tuple[Path, Path]]:

@@ -76,7 +76,7 @@ def test_ambiguous_title_asks_which_one(films_assistant):
 def test_unknown_name_is_reported_with_nearest_names(films_assistant):
     answer = films_assistant.ask("which films did Zorblax Quintavius direct?")
     assert answer.query.unknown and answer.query.unknown[0]["mention"] == "Zorblax Quintavius"
-    assert "not in the graph" in answer.message
+    assert "not in this graph" in answer.message and not answer.answers and answer.abstained
 
 
 @pytest.mark.parametrize("text", ["", "   ", "x" * 10_000, "\x00\x01\x02binary\xff" * 20,
@@ -94,7 +94,8 @@ def test_every_answer_cites_a_path_or_says_it_is_semantic(films_assistant):
     for item in load_questions(FILMS / "questions.jsonl")[::4]:
         answer = films_assistant.ask(item.question)
         for ranked in answer.answers:
-            assert ranked.paths or ranked.semantic is not None, (item.question, ranked.name)
+            assert ranked.paths or ranked.semantic is not None or ranked.inferred or ranked.type == "count", (
+                item.question, ranked.name)
         if answer.answers and not answer.answers[0].paths:
             assert "similar by description" in answer.message
 
@@ -145,7 +146,6 @@ def test_cold_start_film_with_only_tags_is_answerable_and_near_superhero_films(f
 def test_good_sci_fi_director_ranks_directors_of_several_sci_fi_films(films_assistant):
     kg = films_assistant.kg
     answer = films_assistant.ask("who is a good sci-fi director")
-    assert films_assistant.reranker is not None
     top = answer.answers[:5]
     assert len(top) == 5
     for item in top:
@@ -153,7 +153,7 @@ def test_good_sci_fi_director_ranks_directors_of_several_sci_fi_films(films_assi
                  if any(kg.nodes[g.node].name == "Science Fiction" for g in kg.neighbors(h.node, "has_genre"))]
         assert len(scifi) >= 2, item.name  # evidence: several science-fiction films, not one
         assert item.paths and "Science Fiction" in item.paths[0].text
-        assert item.score == pytest.approx(sum(item.contributions.values()), abs=1e-6)
+        assert item.explanation and 0 < item.confidence <= 1
 
 
 def test_documentaries_about_george_lucas_come_first(films_assistant):
@@ -169,6 +169,6 @@ def test_dense_only_answers_cite_a_short_path_or_say_they_are_semantic(films_ass
     answer = films_assistant.ask("a film about a shark terrorising a beach town", k=10)
     assert answer.answers
     for item in answer.answers:
-        assert item.paths or (item.semantic is not None and "dense:base" in item.sources)
+        assert item.paths or (item.semantic is not None and "dense" in item.sources)
         for path in item.paths:
             assert len(path.relations) <= 3

@@ -27,10 +27,13 @@ def test_unknown_person_and_choices(tiny_kg):
     assert ("George Lucas", "person:george-lucas") in choices and len(choices) == 4
 
 
-def test_affinity_says_what_is_missing(tiny_bot):
-    status = affinity_status(tiny_bot)
-    if status is not None:  # no affinity module or no checkpoint in this environment: a plain instruction
-        assert "kgqa train sbert" in status or "training.sbert.affinity" in status
+@pytest.mark.slow
+def test_affinity_chart_compares_base_and_the_kg_tuned_matcher_out_of_the_box(tiny_bot):
+    assert affinity_status(tiny_bot) is None  # nothing needs training first
+    fig = affinity_figure(tiny_bot, "person:phil-tippett")
+    legend = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    assert legend == ["base", "KG-tuned matcher"]
+    assert "Stop-motion Animation" in {t.get_text() for t in fig.axes[0].get_yticklabels()}
 
 
 @pytest.mark.slow
@@ -46,5 +49,5 @@ def test_affinity_chart_per_stage_when_a_checkpoint_exists(tiny_bot, tmp_path, m
     assert affinity_status(tiny_bot) is None
     fig = affinity_figure(tiny_bot, "person:phil-tippett")
     legend = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
-    assert legend[0] == "base" and "epoch-1" in legend
+    assert legend[0] == "base" and "KG-tuned matcher" in legend and "epoch-1" in legend
     assert "Stop-motion Animation" in {t.get_text() for t in fig.axes[0].get_yticklabels()}

@@ -43,7 +43,7 @@ class HeadSettings:
         seed: Seed of the data order.
     """
 
-    epochs: int = 6
+    epochs: int = 10
     batch_size: int = 256
     learning_rate: float = 2e-3
     scale: float = 20.0

@@ -25,8 +25,11 @@ from assistant.kg.graph import KnowledgeGraph
 from assistant.kg.verbalize import (
     MASK,
     StepText,
+    base_form,
     clean,
     phrase_kind,
+    plural,
+    singular,
     step_text,
     type_noun,
     verbalise,
@@ -64,64 +67,6 @@ def similar_text(answer_type: str | None) -> str:
 
 def character_text() -> str:
     return f"the person who played the character {MASK}"
-
-
-# ---- words ---------------------------------------------------------------------------------
-
-_IRREGULAR = {"wrote": "write", "made": "make", "shot": "shoot", "cut": "cut", "was": "be", "were": "be",
-              "lent": "lend", "did": "do", "chose": "choose", "set": "set", "led": "lead", "had": "have",
-              "came": "come", "began": "begin", "told": "tell", "took": "take", "gave": "give", "is": "be",
-              "has": "have", "founded": "found", "sang": "sing", "won": "win", "drew": "draw", "ran": "run"}
-
-
-def base_form(verb: str) -> str:
-    """``scored`` -> ``score``, ``acted in`` -> ``act in``, ``lives in`` -> ``live in``."""
-    words = verb.split()
-    if not words:
-        return verb
-    head = words[0]
-    if head in _IRREGULAR:
-        head = _IRREGULAR[head]
-    elif head.endswith("ied") and len(head) > 4:
-        head = head[:-3] + "y"
-    elif head.endswith("ed") and len(head) > 4:
-        stem = head[:-2]
-        if len(stem) > 2 and stem[-1] == stem[-2] and stem[-1] not in "ls":
-            stem = stem[:-1]  # starred -> star
-        elif stem.endswith(("at", "c", "s", "v", "z", "g", "u", "or", "ir", "in", "ur", "as")) and \
-                not stem.endswith(("ss", "ng", "rn", "ain")):
-            stem += "e"  # created, produced, composed, voiced, scored
-        head = stem
-    elif head.endswith("es") and head[:-2].endswith(("ch", "sh", "ss", "x")):
-        head = head[:-2]
-    elif head.endswith("s") and not head.endswith("ss"):
-        head = head[:-1]
-    return " ".join([head, *words[1:]])
-
-
-def singular(word: str) -> str:
-    if word.endswith("ies") and len(word) > 4:
-        return word[:-3] + "y"
-    if word == "children":
-        return "child"
-    if word.endswith("s") and not word.endswith(("ss", "us", "is")) and len(word) > 3:
-        return word[:-1]
-    return word
-
-
-def plural(word: str) -> str:
-    words = word.split()
-    last = words[-1]
-    irregular = {"child": "children", "person": "people", "man": "men", "woman": "women", "wife": "wives"}
-    if last in irregular:
-        last = irregular[last]
-    elif last.endswith("y") and last[-2:-1] not in "aeiou":
-        last = last[:-1] + "ies"
-    elif last.endswith(("s", "x", "ch", "sh")):
-        last += "es"
-    else:
-        last += "s"
-    return " ".join([*words[:-1], last])
 
 
 # How English asks about common concepts, keyed by words of the relation: (keys, forward, inverse).
@@ -173,7 +118,8 @@ PHRASEBOOK: tuple[tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]], ...]
 
 IDENTITY_FORMS = ("{x}", "who is {x}", "what is {x}", "tell me about {x}", "{x}?", "information about {x}",
                   "what do you know about {x}", "who was {x}", "look up {x}", "details on {x}", "show me {x}",
-                  "i want to know about {x}", "{x} info", "anything on {x}")
+                  "i want to know about {x}", "{x} info", "anything on {x}", "the {t} {x}", "{x} {t}",
+                  "{x} the {t}", "that {t} {x}", "search {x}")
 SIMILAR_FORMS = ("{t} like {x}", "{t} similar to {x}", "something like {x}", "if i liked {x} what else would i like",
                  "recommend {t} like {x}", "more {t} like {x}", "anything similar to {x}", "{t} in the vein of {x}",
                  "what should i watch after {x}", "{x} but different", "stuff like {x}", "similar {t} to {x}")
@@ -381,13 +327,7 @@ class QuestionGenerator:
             noun = rng.choice(nouns)
             return rng.choice([f"{MASK} {noun}", f"{MASK} {noun}", f"{noun} in {MASK}", f"{MASK}-related {noun}"])
         if len(steps) == 2:
-            text = step_text(self.kg, steps[1])
-            roles = [text.role] if text.role else []
-            if not text.auto:
-                spec = self.kg.schema.relation(steps[1].relation)
-                side = clean(spec.forward if steps[1].inverse else spec.inverse)
-                if phrase_kind(side) == "active":
-                    roles += list(self.lexicon.agent_nouns(side))[:2]
+            roles = [r for r in self._roles(steps[1]) if not step_text(self.kg, steps[1]).auto]
             if roles:
                 role = rng.choice(roles)
                 inner = rng.choice(nouns)
@@ -395,20 +335,24 @@ class QuestionGenerator:
                                    f"a {role} of {MASK} {inner}", f"{MASK} {inner} {plural(role)}"])
         return None
 
+    def _roles(self, step: PathStep) -> list[str]:
+        """Nouns for the answers of a step: the schema's role noun, or WordNet's doer of its active verb."""
+        text = step_text(self.kg, step)
+        roles = [text.role] if text.role else []
+        if not text.auto:
+            spec = self.kg.schema.relation(step.relation)
+            side = clean(spec.forward if step.inverse else spec.inverse)
+            if phrase_kind(side) == "active":
+                roles += list(self.lexicon.agent_nouns(side))[:2]
+        elif text.kind == "noun":
+            roles.append(singular(text.text))
+        return roles
+
     def _shared(self, steps: Sequence[PathStep], types: Sequence[str | None]) -> str | None:
         """"films that share a director with NE" for a walk out and back along one relation."""
         if len(steps) < 2 or steps[0].relation != steps[1].relation or steps[0].inverse == steps[1].inverse:
             return None
-        text = step_text(self.kg, steps[0])
-        middle = [text.role] if text.role else []
-        if not text.auto:
-            spec = self.kg.schema.relation(steps[0].relation)
-            side = clean(spec.forward if steps[0].inverse else spec.inverse)
-            if phrase_kind(side) == "active":
-                middle += list(self.lexicon.agent_nouns(side))[:2]
-        elif text.kind == "noun":
-            middle.append(singular(text.text))
-        middle.append(type_noun(types[0]))
+        middle = [*self._roles(steps[0]), type_noun(types[0])]
         one = self.rng.choice(middle)
         tnp = plural(self.rng.choice(self._type_nouns(types[1])))
         return self.rng.choice((f"{tnp} that share a {one} with {MASK}", f"{tnp} with the same {one} as {MASK}",
@@ -439,7 +383,14 @@ class QuestionGenerator:
             positive = texts[reach.steps]
             pool = [t for s, t in texts.items() if s != reach.steps and t != positive]
             hard = [texts[s] for s in texts if s != reach.steps and s[:1] == reach.steps[:1] and texts[s] != positive]
-            chosen = list(dict.fromkeys(rng.sample(hard, min(len(hard), negatives // 2)) +
+            # the hardest: one hop shorter or longer than the right reading ("the composer of the films by NE"
+            # against "the films with music by the composer of the films by NE"), and the same prefix ending
+            # in another relation
+            n = len(reach.steps)
+            length = [texts[s] for s in texts if s != reach.steps and texts[s] != positive and (
+                s == reach.steps[:-1] or s[:n] == reach.steps or (len(s) == n and s[:-1] == reach.steps[:-1]))]
+            chosen = list(dict.fromkeys(rng.sample(length, min(len(length), negatives // 3)) +
+                                        rng.sample(hard, min(len(hard), negatives // 3)) +
                                         rng.sample(pool, min(len(pool), negatives))))[:negatives]
             if rng.random() < 0.1:
                 chosen = [MASK, *chosen][:negatives]
@@ -447,7 +398,8 @@ class QuestionGenerator:
                                       f"{len(reach.steps)}-hop", self.kg.name))
         if rng.random() < 0.12:
             pool = list(texts.values())
-            out.append(MatcherExample(_noise(rng.choice(IDENTITY_FORMS).replace("{x}", MASK), rng), MASK,
+            form = rng.choice(IDENTITY_FORMS).replace("{t}", rng.choice(self._type_nouns(start_type)))
+            out.append(MatcherExample(_noise(form.replace("{x}", MASK), rng), MASK,
                                       tuple(rng.sample(pool, min(len(pool), negatives))), IDENTITY, self.kg.name))
         if rng.random() < 0.08:
             pool = list(texts.values())
@@ -560,6 +512,7 @@ class GeneratedItem:
     answers: tuple[str, ...]
     kind: str
     anchor: str
+    path: str = ""  # the intended relation path ("directed/^wrote"); "" for identity and descriptions
 
 
 def surface_name(kg: KnowledgeGraph, node_id: str, rng: random.Random) -> str:
@@ -626,8 +579,8 @@ def generated_items(kg: KnowledgeGraph, count: int, lexicon: Lexicon | None = No
         if not reaches:
             continue
         name = surface_name(kg, anchor, rng)
-        if rng.random() < 0.08:
-            form = rng.choice(IDENTITY_FORMS)
+        if rng.random() < 0.1:
+            form = rng.choice(IDENTITY_FORMS).replace("{t}", type_noun(kg.nodes[anchor].type))
             out.append(GeneratedItem(_noise(form.replace("{x}", name), rng), (anchor,), IDENTITY, anchor))
             continue
         hops = rng.choices([1, 2, 3], weights=[0.45, 0.35, 0.2])[0]
@@ -638,5 +591,6 @@ def generated_items(kg: KnowledgeGraph, count: int, lexicon: Lexicon | None = No
             continue
         gen._anchor = anchor
         masked = gen.realise(reach.steps, reach.types)
-        out.append(GeneratedItem(masked.replace(MASK, name), tuple(answers), f"{len(reach.steps)}-hop", anchor))
+        out.append(GeneratedItem(masked.replace(MASK, name), tuple(answers), f"{len(reach.steps)}-hop", anchor,
+                                 "/".join(str(s) for s in reach.steps)))
     return out

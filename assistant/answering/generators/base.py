@@ -79,6 +79,7 @@ class Services:
     _paths: LRU = field(default_factory=lambda: LRU(4096))
     _texts: dict = field(default_factory=dict)
     _steps: dict | None = None
+    _characters: dict | None = None
 
     def paths_from(self, node_id: str) -> list[PathReach]:
         """The relation paths that exist from a node (cached; :meth:`forget` drops them after an update)."""
@@ -95,6 +96,19 @@ class Services:
             if len(self._texts) < 200_000:
                 self._texts[key] = text
         return text
+
+    def character_edges(self, key: str) -> list[int]:
+        """Ids of the credit edges whose ``character`` qualifier normalises to ``key`` (indexed once)."""
+        with self.lock:
+            if self._characters is None:
+                from assistant.kg.normalize import normalize_name
+
+                index: dict[str, list[int]] = {}
+                for idx, edge in enumerate(self.kg.edges):
+                    if edge is not None and edge.qualifiers and edge.qualifiers.get("character"):
+                        index.setdefault(normalize_name(str(edge.qualifiers["character"])), []).append(idx)
+                self._characters = index
+            return self._characters.get(key, [])
 
     def steps_by_type(self) -> dict[str, list[tuple[PathStep, str]]]:
         """``node type -> [(step, the type it reaches)]`` over the KG's edges (computed once)."""
@@ -113,6 +127,7 @@ class Services:
         with self.lock:
             self._paths.clear()
             self._steps = None
+            self._characters = None
 
 
 @dataclass
@@ -133,6 +148,7 @@ class Question:
     services: Services
     readings: dict[str, list[Reading]] = field(default_factory=dict)
     _vectors: dict[str, np.ndarray] = field(default_factory=dict)
+    _positions: list[tuple[int, int]] | None = None
 
     def masked(self, link: Link) -> str:
         return link.masked(self.ctx.text, MASK)
@@ -150,6 +166,26 @@ class Question:
         if texts:
             for text, vec in zip(texts, self.services.matcher.encode(texts), strict=True):
                 self._vectors[text] = vec
+
+    def content_positions(self) -> list[tuple[int, int]]:
+        """``(index among content words, character offset)`` of each content word (computed once)."""
+        if self._positions is None:
+            from assistant.kg.normalize import normalize_name
+            from assistant.parsing.links import STOPWORDS
+
+            lowered = self.ctx.text.lower()
+            position, index, out = 0, 0, []
+            for word in normalize_name(self.ctx.text).split():
+                at = lowered.find(word, position)
+                if at < 0:
+                    continue
+                position = at + len(word)
+                if word in STOPWORDS:
+                    continue
+                out.append((index, at))
+                index += 1
+            self._positions = out
+        return self._positions
 
     @property
     def all_readings(self) -> list[Reading]:

@@ -32,9 +32,9 @@ class CharacterGenerator:
             key = normalize_name(link.character)
             people: dict[str, Evidence] = {}
             works: dict[str, Evidence] = {}
-            for edge in kg.iter_edges():
-                quals = edge.qualifiers
-                if not quals or normalize_name(str(quals.get("character", ""))) != key:
+            for idx in question.services.character_edges(key):
+                edge = kg.edges[idx]
+                if edge is None:
                     continue
                 path = SupportPath(edge.target, (Hop(edge, edge.source, True),))
                 ev = people.setdefault(edge.source, Evidence())
