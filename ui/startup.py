@@ -49,8 +49,8 @@ class Warmup:
             verb = "checking" if self.bot.has_index else "building"
             self.phase = f"{verb} the vector index of {self.bot.kg.num_nodes:,} nodes"
             self.bot.build_index(progress=True)
-            self.phase = "preparing the question parser (fit once per KG, then cached)"
-            _ = self.bot.parser
+            self.phase = "preparing the reading matcher (the KG's paths encoded once, then cached)"
+            self.bot.warm_up()
             self.phase = "ready"
         except Exception as exc:  # noqa: BLE001 -- shown in the UI as a sentence; the trace goes to the console
             traceback.print_exc()

@@ -108,6 +108,9 @@ def _pairs(questions: Sequence[QuestionReadings], rng: random.Random) -> tuple[n
     return np.array(xs), w / w.mean()
 
 
+MIN_SCALE = 0.25
+
+
 def fit_ranker(train: Sequence[QuestionReadings], held_out: Sequence[QuestionReadings] = (), c: float = 0.3,
                seed: int = 0) -> ReadingRanker:
     """Pairwise logistic regression over standardised features, then a calibrated softmax temperature."""
@@ -116,8 +119,10 @@ def fit_ranker(train: Sequence[QuestionReadings], held_out: Sequence[QuestionRea
     rng = random.Random(seed)
     all_rows = np.concatenate([q.matrix for q in train]) if train else np.zeros((1, len(FEATURES)))
     mean = all_rows.mean(axis=0)
-    scale = all_rows.std(axis=0)
-    scale[scale < 1e-6] = 1.0
+    # A rare feature (a describe reading, a filter that applied) has a tiny standard deviation; standardised by
+    # it, a weight the L2 penalty barely notices becomes a contribution of 10-20 logits learnt from a handful of
+    # rows. The floor makes a rare feature pay for its effect as if it were seen in ~7% of the rows.
+    scale = np.maximum(all_rows.std(axis=0), MIN_SCALE)
     x, w = _pairs(train, rng)
     if not len(x):
         return ReadingRanker()

@@ -47,6 +47,7 @@ FEATURES: tuple[str, ...] = (
     "describe_words",  # a description reading: content words no entity explains (log)
     "describe_recommend",  # a description reading and "recommend", "is there a movie about"
     "dense_top",  # a description reading's best cosine
+    "describe_linked",  # a description reading whose best answer neighbours the words the question links
     "relaxed",  # a filter of the question had to be relaxed
     "filtered",  # a filter of the question narrowed the answers
     "classifier",  # the labelled-question classifier's probability of this path (0 without one)
@@ -106,6 +107,7 @@ def reading_features(question: Question, reading: Reading, best_matcher: float, 
     f["describe_words"] = math.log1p(max(0, len(content) - len(explained))) if describe else 0.0
     f["describe_recommend"] = float(describe and ctx.recommend)
     f["dense_top"] = reading.features.get("dense_top", 0.0) if describe else 0.0
+    f["describe_linked"] = reading.features.get("describe_linked", 0.0) if describe else 0.0
     f["relaxed"] = reading.features.get("relaxed", 0.0)
     f["filtered"] = reading.features.get("filtered", 0.0)
     f["classifier"] = reading.features.get("classifier", 0.0)

@@ -111,7 +111,12 @@ class Linker:
         self.labels: dict[str, list[str]] = defaultdict(list)  # "dune 1984" -> ids
         self.characters: dict[str, list[int]] = defaultdict(list)  # character key -> credit edge ids
         self.name_tokens: dict[str, tuple[str, ...]] = {}
+        self.surnames: dict[str, int] = defaultdict(int)  # last name -> how many people have it
         for node in kg.nodes.values():
+            if node.type == "person":
+                last = normalize_name(node.name).split()[-1:]
+                if last:
+                    self.surnames[last[0]] += 1
             for name in (node.name, *node.aliases):
                 words = tuple(normalize_name(name).split())
                 if not words:
@@ -173,7 +178,7 @@ class Linker:
         covered = self._covered(links)
         for link in self._fuzzy(text, spans, covered):
             add(link)
-        links = sorted(found.values(), key=lambda lk: (-lk.score, lk.start))
+        links = self._drop_inner(sorted(found.values(), key=lambda lk: (-lk.score, lk.start)))
         unknown_spans = list(self._unlinked_names(text, links))
         if self.dense_lookup is not None:
             for raw, start, end in unknown_spans:
@@ -183,6 +188,22 @@ class Linker:
         unknown = [{"mention": raw, "nearest": self.nearest_names(raw), "start": start, "end": end}
                    for raw, start, end in self._unlinked_names(text, [lk for lk in links if lk.score >= 0.5])]
         return LinkResult(self._prune(links, max_links), unknown)
+
+    @staticmethod
+    def _drop_inner(links: list[Link]) -> list[Link]:
+        """A partial, fuzzy or character match inside the span of a full name ("Kosinski" in "Jerzy Kosinski",
+        "Susan" in "Susan Streitfeld") names another node only by accident: it goes."""
+        full = [lk for lk in links if lk.method in ("exact", "normalised", "label") and lk.score >= 0.8
+                and " " in lk.mention]
+        out = []
+        for link in links:
+            inside = any(f.start <= link.start and link.end <= f.end and (f.start, f.end) != (link.start, link.end)
+                         for f in full)
+            if inside and link.method in ("partial", "fuzzy", "character") and link.node_id not in \
+                    {f.node_id for f in full}:
+                continue
+            out.append(link)
+        return out
 
     def _covered(self, links: list[Link]) -> set[int]:
         return {i for lk in links if lk.score >= 0.6 for i in range(lk.start, lk.end)}
@@ -258,9 +279,16 @@ class Linker:
 
     def _partial(self, raw: str, key: str, start: int, end: int, words: list[str]) -> list[Link]:
         """Part of a name: every content token of the span is a token of the name, in order."""
-        content = [w for w in key.split() if w not in STOPWORDS]
-        if not content or any(len(w) < 3 or w in WEAK for w in content):
-            return []
+        tokens = key.split()
+        if tokens and tokens[0] in ARTICLES:
+            tokens = tokens[1:]
+        content = [w for w in tokens if w not in STOPWORDS]
+        if not content or len(content) < len(tokens) or any(len(w) < 3 or w in WEAK for w in content):
+            return []  # a run of name words only: "the movies written" is no part of "Written on the Wind"
+        lower = not any(ch.isupper() for ch in raw)
+        if lower and any(len(self.tokens.get(w, ())) > 3 for w in content) and not (
+                len(content) == 1 and 0 < self.surnames.get(content[0], 0) <= 3):
+            return []  # a lower-case word many names share ("fall", "written") is a word, not a name
         candidates: set[str] | None = None
         for w in content:
             ids = self.tokens.get(w)
@@ -281,6 +309,8 @@ class Linker:
                 continue  # the whole name: _exact handles it (or it differs only by stopwords)
             node = self.kg.nodes[node_id]
             surname = node.type == "person" and len(content) == 1 and content[0] == name[-1]
+            if lower and not surname and (coverage < 0.5 or len(content) < 2):
+                continue  # one lower-case word of a title is a word: "robot" is not "Bad Robot", "direct" no film
             base = 0.45 + 0.35 * coverage + (0.2 if surname else 0.0)
             out.append(self._link(node_id, raw, start, end, "partial", base,
                                   {"coverage": coverage, "surname": float(surname)}, len(candidates)))
@@ -325,7 +355,8 @@ class Linker:
                     continue
                 if all(j in covered for j in range(start, end)):
                     continue
-                if large and not any(t[:1].isupper() for t, _, _ in spans[i:i + n]):
+                if large and not any(t[:1].isupper() and not all(c in covered for c in range(a, b))
+                                     for t, a, b in spans[i:i + n]):
                     continue  # on big KGs only capitalised spans are worth the fuzzy search
                 match = process.extractOne(key, self._keys, scorer=fuzz.ratio, score_cutoff=self.fuzzy_cutoff)
                 if match is None or match[0] == key:

@@ -94,8 +94,8 @@ def _boundary(rng: random.Random, max_chars: int) -> object:
         return rng.choice([None, 42, 3.5, b"who directed Jaws", ["who", "directed"], {"q": "Jaws"}, object()])
     if kind == 5:
         return rng.choice(INJECTIONS)
-    if kind == 6:
-        return "".join(_surrogate(rng) for _ in range(rng.randint(1, 40)))
+    if kind == 6:  # low surrogates only: two of them never pair up into a real character
+        return "".join(chr(rng.randint(0xDC00, 0xDFFF)) for _ in range(rng.randint(1, 40)))
     return "\x00" + "who directed Jaws" + "\x00" * rng.randint(1, 20)
 
 

@@ -43,7 +43,7 @@ def ui_server(films_assistant):
     """The whole app served on 127.0.0.1 (one per session: the film index takes a minute or two to build)."""
     from ui.app import build_app, launch
 
-    _ = films_assistant.parser  # fit before serving, as `kgqa chat` does in its warm-up
+    films_assistant.warm_up()  # before serving, as `kgqa chat` does in its warm-up
     demo = build_app(films_assistant)
     _, url, _ = launch(demo, port=free_port(), prevent_thread_lock=True, quiet=True)
     yield url

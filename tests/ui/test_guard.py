@@ -94,7 +94,7 @@ class _Server:
 def served(tiny_bot):
     from ui.app import build_app, launch
 
-    _ = tiny_bot.parser
+    tiny_bot.warm_up()
     demo = build_app(tiny_bot)
     _, url, _ = launch(demo, port=free_port(), prevent_thread_lock=True, quiet=True)
     yield _Server(demo, url)

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import random
 import re
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -215,6 +216,12 @@ class QuestionGenerator:
                         head = v[:-3]
                         nps += [f"{{x}}'s {head}", f"the {head} of {{x}}"]
                         clauses += [f"what {head} is {{x}}", f"{{x}} {head}?", f"what's the {head} of {{x}}"]
+        if not text.auto:  # echo questions, the answer last: "the movies starring NE were directed by who"
+            known_side = clean(spec.inverse if step.inverse else spec.forward)  # read known node -> answer
+            if phrase_kind(known_side) == "passive":
+                ask = "who" if answer_type in ("person", None) else "what"
+                clauses += [f"{{x}} was {known_side} {ask}", f"{{x}} were {known_side} {ask}",
+                            f"{{x}} {known_side} {ask}?", f"{{x}} is {known_side} {ask}"]
         keys = set(re.findall(r"[a-z]+", (text.text + " " + " ".join(spec.source_nouns)).lower()))
         for concepts, forward_forms, inverse_forms in PHRASEBOOK:
             if keys & set(concepts):
@@ -540,17 +547,40 @@ def surface_name(kg: KnowledgeGraph, node_id: str, rng: random.Random) -> str:
     return name
 
 
-def _describe_question(description: str, name: str, noun: str, rng: random.Random) -> str | None:
-    sentence = re.split(r"(?<=[.!?])\s", description.strip())[0]
-    sentence = re.sub(re.escape(name), "it", sentence, flags=re.IGNORECASE)
-    words = [w for w in sentence.split() if rng.random() > 0.15]  # people remember parts
+_FRAMES_DESCRIBE = ("a {n} where {t}", "the {n} about {t}", "which {n}: {t}", "looking for a {n} in which {t}",
+                    "is there a {n} where {t}", "{t}", "that {n} where {t}", "recommend a {n} like this: {t}",
+                    "the one where {t}", "a {n} with {t}", "what's the {n} with {t}")
+
+
+def _describe_question(kg: KnowledgeGraph, node_id: str, noun: str, rng: random.Random,
+                       lexicon: Lexicon | None = None) -> str | None:
+    """How someone describes a thing they cannot name: part of its description in other words (words dropped,
+    some replaced by WordNet synonyms, the order of its clauses kept), or a few of its graph facts ("a horror
+    film about a shark and a beach town")."""
+    node = kg.nodes[node_id]
+    if rng.random() < 0.4:  # from the graph: genres, keywords, subjects — what people remember of a plot
+        facts = [kg.nodes[h.node].name.lower() for h in kg.neighbors(node_id, direction="out")
+                 if kg.nodes[h.node].type not in (node.type, "year", "person", "company", "language", "country")]
+        if len(facts) >= 2:
+            picked = rng.sample(facts, min(len(facts), rng.randint(2, 3)))
+            text = rng.choice(("{a} and {b}", "{a} with {b}", "about {a} and {b}")).format(
+                a=picked[0], b=" and ".join(picked[1:]))
+            return rng.choice(_FRAMES_DESCRIBE).format(n=noun, t=text)
+    sentence = re.split(r"(?<=[.!?])\s", node.description.strip())[0]
+    sentence = re.sub(re.escape(node.name), "it", sentence, flags=re.IGNORECASE)
+    words = []
+    for w in sentence.split():
+        if rng.random() < 0.3:
+            continue  # people remember parts
+        bare = w.strip(".,;:").lower()
+        if lexicon is not None and len(bare) > 3 and rng.random() < 0.2:
+            options = [o for o in lexicon.nouns(bare, kinds=False, min_count=1) if " " not in o]
+            w = rng.choice(options) if options else w
+        words.append(w)
     if len(words) < 5:
         return None
     text = " ".join(words).rstrip(".").lower()
-    frame = rng.choice((f"a {noun} where {{t}}", f"the {noun} about {{t}}", f"which {noun}: {{t}}",
-                        f"looking for a {noun} in which {{t}}", f"is there a {noun} where {{t}}", "{t}",
-                        f"that {noun} where {{t}}", f"recommend a {noun} like this: {{t}}"))
-    return frame.replace("{t}", text)
+    return rng.choice(_FRAMES_DESCRIBE).format(n=noun, t=text)
 
 
 def generated_items(kg: KnowledgeGraph, count: int, lexicon: Lexicon | None = None, seed: int = 0,
@@ -562,14 +592,20 @@ def generated_items(kg: KnowledgeGraph, count: int, lexicon: Lexicon | None = No
     rng = gen.rng
     nodes = list(kg.nodes)
     out: list[GeneratedItem] = []
-    described = [n for n in nodes if len(kg.nodes[n].description.split()) >= 8]
+    # descriptions describe the things people look for by plot: the main type (films), not its people
+    ends: Counter = Counter()
+    for edge in kg.iter_edges():
+        ends[kg.nodes[edge.source].type] += 1
+        ends[kg.nodes[edge.target].type] += 1
+    main = ends.most_common(1)
+    described = [n for n in nodes if len(kg.nodes[n].description.split()) >= 8 and main and
+                 kg.nodes[n].type == main[0][0]]
     tries = 0
     while len(out) < count and tries < count * 5:
         tries += 1
         if described and rng.random() < describe_share:
             node_id = rng.choice(described)
-            node = kg.nodes[node_id]
-            text = _describe_question(node.description, node.name, type_noun(node.type), rng)
+            text = _describe_question(kg, node_id, type_noun(kg.nodes[node_id].type), rng, gen.lexicon)
             if text:
                 out.append(GeneratedItem(text, (node_id,), "describe", node_id))
             continue

@@ -9,6 +9,7 @@ from assistant.answering.filters import apply_filters
 from assistant.answering.generators.base import Question
 from assistant.answering.readings import Evidence, Reading
 
+GRAPH_BONUS = 0.03  # cosine a linked neighbour is worth, per linked word (at most three)
 MIN_FREE_WORDS = 3  # content words no entity explains: fewer is no description
 
 
@@ -44,9 +45,16 @@ class DenseGenerator:
         hits = search(question.ctx.text, target, self.k)
         if not hits:
             return []
-        answers = {n: Evidence(count=0, similarity=round(float(s), 4)) for n, s in hits}
+        # the graph lends its evidence: a hit that is a neighbour of a word the question links ("robot", "earth")
+        # rises above a hit that only reads alike
+        kg = question.services.kg
+        linked = {lk.node_id for lk in question.links if lk.node_id and lk.score >= 0.4}
+        touching = {n: sum(1 for h in kg.neighbors(n, direction="both") if h.node in linked) for n, _ in hits}
+        ranked = sorted(hits, key=lambda h: -(h[1] + GRAPH_BONUS * min(touching[h[0]], 3)))
+        answers = {n: Evidence(count=touching[n], similarity=round(float(s), 4)) for n, s in ranked}
         reading = Reading("describe", [], answers, target)
-        reading.features["dense_top"] = float(hits[0][1])
+        reading.features["dense_top"] = float(ranked[0][1])
         reading.features["dense_gap"] = float(hits[0][1] - hits[min(4, len(hits) - 1)][1])
+        reading.features["describe_linked"] = min(touching[ranked[0][0]], 3) / 3
         apply_filters(question, reading)
         return [reading]

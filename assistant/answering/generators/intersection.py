@@ -11,6 +11,8 @@ from assistant.answering.filters import order_answers
 from assistant.answering.generators.base import Question
 from assistant.answering.readings import Evidence, Reading
 
+MIN_LINK = 0.55
+
 
 class IntersectionGenerator:
     name = "intersection"
@@ -33,6 +35,8 @@ class IntersectionGenerator:
                 a_link, b_link = first[0].branches[0].link, second[0].branches[0].link
                 if a_link.start < b_link.end and b_link.start < a_link.end:
                     continue  # the same words: two readings of one span, not two entities
+                if min(a_link.score, b_link.score) < MIN_LINK:
+                    continue  # two entities asked about together are named, not guessed from a word
                 for a in first:
                     for b in second:
                         if a.answer_type != b.answer_type:
