@@ -15,8 +15,8 @@ from training.checkpoint import check_replaceable, file_sha256
 
 DEVICES = ("auto", "cpu", "cuda")
 
-__all__ = ["DEVICES", "DeviceError", "add_common_train_args", "check_replaceable", "checkpoint_dir", "file_sha256",
-           "resolve_device"]
+__all__ = ["DEVICES", "DeviceError", "add_common_train_args", "bf16_autocast", "bf16_in_use", "check_replaceable",
+           "checkpoint_dir", "file_sha256", "resolve_device"]
 
 
 class DeviceError(KGQAError, ValueError):
@@ -47,6 +47,30 @@ def resolve_device(name: str | None = "auto") -> str:
             raise DeviceError(f"--device {name}: torch sees only {torch.cuda.device_count()} CUDA device(s)")
         return name
     raise DeviceError(f"unknown device {name!r}; expected one of {', '.join(DEVICES)} (or cuda:N)")
+
+
+def bf16_in_use(device: str, enabled: bool = True) -> bool:
+    """Whether :func:`bf16_autocast` autocasts on ``device``: a CUDA device that supports bf16 (never on CPU)."""
+    if not enabled or not str(device).startswith("cuda"):
+        return False
+    import torch
+
+    return bool(torch.cuda.is_available() and torch.cuda.is_bf16_supported())
+
+
+def bf16_autocast(device: str, enabled: bool = True):
+    """``torch.autocast`` to bf16 on a CUDA device that supports it, a no-op elsewhere (CPU training stays fp32).
+
+    Parameters and optimizer state stay fp32; autocast runs matrix products in bf16 and keeps softmax,
+    cross-entropy, norms and powers in fp32, which is what makes it safe for the trainers that use it.
+    """
+    import contextlib
+
+    import torch
+
+    if not bf16_in_use(device, enabled):
+        return contextlib.nullcontext()
+    return torch.autocast(device_type="cuda", dtype=torch.bfloat16)
 
 
 def add_common_train_args(p: argparse.ArgumentParser, *, epochs: int, batch_size: int, what: str) -> None:

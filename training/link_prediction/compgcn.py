@@ -29,7 +29,7 @@ from torch import nn
 from torch.nn import functional as F  # noqa: N812
 
 from assistant.kg import KnowledgeGraph
-from training.common import DEVICES, resolve_device
+from training.common import DEVICES, bf16_autocast, bf16_in_use, resolve_device
 from training.link_prediction.data import LinkSplit, split_kg
 from training.link_prediction.evaluation import evaluate_filtered
 from training.link_prediction.kge import KGEPredictor, get_model_spec
@@ -79,6 +79,7 @@ class CompGCNSettings:
     dropout: float = 0.1
     init_from: str | None = None
     eval_batch_size: int = 256
+    bf16: bool = True  # bf16 autocast of the encoder and scores on a CUDA device with bf16 (CPU: fp32)
 
     @property
     def model(self) -> str:
@@ -210,9 +211,11 @@ def train_compgcn(kg: KnowledgeGraph, settings: CompGCNSettings | None = None, p
             model.train()
             for start in range(0, len(order), settings.batch_size):
                 batch = examples[order[start:start + settings.batch_size]].to(device)
-                x_e, x_r = model(edge_index, edge_type)
-                query = spec.tail_query(x_e[batch[:, 0]], x_r[interleaved.to(device)[batch[:, 1]]])
-                loss = F.cross_entropy(query @ x_e.T, batch[:, 2], label_smoothing=settings.label_smoothing)
+                with bf16_autocast(device, settings.bf16):
+                    x_e, x_r = model(edge_index, edge_type)
+                    query = spec.tail_query(x_e[batch[:, 0]], x_r[interleaved.to(device)[batch[:, 1]]])
+                    scores = query @ x_e.T
+                loss = F.cross_entropy(scores.float(), batch[:, 2], label_smoothing=settings.label_smoothing)
                 optimizer.zero_grad(set_to_none=True)
                 loss.backward()
                 optimizer.step()
@@ -235,6 +238,7 @@ def train_compgcn(kg: KnowledgeGraph, settings: CompGCNSettings | None = None, p
     config = {"kg": {"name": kg.name, "nodes": kg.num_nodes, "edges": kg.num_edges},
               "training": {**asdict(settings), "model": "compgcn", "encoder": "compgcn (PyKEEN CompGCNLayer, "
                            "multiplicative composition)", "device": device, "width": width, "init": init_name,
+                           "dtype": "bf16 autocast" if bf16_in_use(device, settings.bf16) else "fp32",
                            "learning_rate": lr, "optimizer": "adam", "training_loop": "1vsall",
                            "reciprocal_relations": "kept", "steps": steps, "epochs_run": epochs_run,
                            "stopped_by_time": stopped_by_time, "seconds": round(train_seconds, 2),

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 import torch
 from torch.nn import functional as F  # noqa: N812
 
+from training.common import bf16_autocast
 from training.link_prediction.kge import KGEModelSpec
 
 Tensor = torch.Tensor
@@ -92,7 +93,8 @@ def train_one_vs_all(spec: KGEModelSpec, triples: Tensor, num_entities: int, num
                      max_seconds: float | None = None, eval_every: int = 0,
                      evaluate: Callable[[Tensor, Tensor], dict] | None = None,
                      progress: bool = True, log: Callable[[str], None] | None = None,
-                     answer_table: Tensor | None = None, warm_start: LoopResult | None = None) -> LoopResult:
+                     answer_table: Tensor | None = None, warm_start: LoopResult | None = None,
+                     bf16: bool = True) -> LoopResult:
     """Train entity and relation matrices for ``spec`` by 1-vs-all cross-entropy with reciprocal relations.
 
     Args:
@@ -120,6 +122,8 @@ def train_one_vs_all(spec: KGEModelSpec, triples: Tensor, num_entities: int, num
             its answer (type-constrained 1-vs-all: the softmax runs over those only, and each batch holds
             examples of one relation row). ``None``: every entity, batches mixed.
         warm_start: Continue from this run's matrices and optimizer state (a refit on more edges).
+        bf16: On a CUDA device with bf16, autocast the scores' matrix product to bf16 (cross-entropy, N3 and
+            the fp32 parameters stay fp32); on a CPU training is fp32 either way.
 
     Returns:
         The trained matrices (on the CPU) and the run's record.
@@ -180,14 +184,15 @@ def train_one_vs_all(spec: KGEModelSpec, triples: Tensor, num_entities: int, num
             for index in batches:
                 batch = examples[index].to(device)
                 h, r = ent[batch[:, 0]], rel[batch[:, 1]]
-                if position is None:
-                    scores = spec.tail_query(h, r) @ ent.T  # the one matrix product: every entity as the tail
-                    target = batch[:, 2]
-                else:  # one relation row per batch: its answer types only
-                    row = int(batch[0, 1])
-                    scores = spec.tail_query(h, r) @ ent[candidates[row]].T
-                    target = position[row, batch[:, 2]]
-                loss = F.cross_entropy(scores, target, label_smoothing=label_smoothing)
+                with bf16_autocast(device, bf16):
+                    if position is None:
+                        scores = spec.tail_query(h, r) @ ent.T  # the one matrix product: every entity as the tail
+                        target = batch[:, 2]
+                    else:  # one relation row per batch: its answer types only
+                        row = int(batch[0, 1])
+                        scores = spec.tail_query(h, r) @ ent[candidates[row]].T
+                        target = position[row, batch[:, 2]]
+                loss = F.cross_entropy(scores.float(), target, label_smoothing=label_smoothing)
                 if regularizer_weight > 0:
                     loss = loss + regularizer_weight * n3_penalty(spec, h, r, ent[batch[:, 2]])
                 opt.zero_grad(set_to_none=True)

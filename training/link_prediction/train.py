@@ -22,7 +22,7 @@ import torch
 
 from assistant.config import kgqa_home
 from assistant.kg import KnowledgeGraph
-from training.common import DEVICES, resolve_device
+from training.common import DEVICES, bf16_in_use, resolve_device
 from training.link_prediction.data import LinkSplit, Triple, split_kg
 from training.link_prediction.evaluation import evaluate_filtered
 from training.link_prediction.kge import (
@@ -98,6 +98,7 @@ class TrainSettings:
     valid_sample: int | None = 2000
     curve_test: bool = False
     candidates: str = "auto"
+    bf16: bool = True  # 1-vs-all loop: bf16 autocast of the scores on a CUDA device with bf16 (CPU: fp32)
 
     def resolved_candidates(self, num_entities: int) -> str:
         if self.candidates != "auto":
@@ -531,11 +532,12 @@ def _train_one_vs_all(kg: KnowledgeGraph, split: LinkSplit, spec: KGEModelSpec, 
         progress=progress,
         answer_table=(build_answer_table(entity_types, split.relations, answer_types)
                       if answer_types is not None else None),
-        warm_start=warm_start.loop_state if warm_start is not None else None)
+        warm_start=warm_start.loop_state if warm_start is not None else None, bf16=settings.bf16)
     examples = 2 * len(split.train)
     config = {
         "kg": {"name": kg.name, "nodes": kg.num_nodes, "edges": kg.num_edges},
         "training": {**asdict(settings), "device": device, "training_loop": "1vsall",
+                     "dtype": "bf16 autocast" if bf16_in_use(device, settings.bf16) else "fp32",
                      "optimizer": settings.resolved_optimizer(), "learning_rate": settings.resolved_learning_rate(),
                      "reciprocal_relations": "kept",
                      "regularizer": "N3" if settings.resolved_regularizer_weight() else None,

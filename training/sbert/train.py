@@ -73,6 +73,8 @@ class SBertSettings:
     cached_loss: bool = False
     device: str = "auto"
     seed: int = 0
+    max_minutes: float | None = None  # stop training after this many minutes (checked after each step)
+    bf16: bool = True  # bf16 mixed precision on a CUDA device with bf16 (CPU: fp32)
 
 
 @dataclass
@@ -91,6 +93,8 @@ class SBertReport:
     final_metrics: dict = field(default_factory=dict)
     stages: list[str] = field(default_factory=list)
     device: str = ""
+    dtype: str = "fp32"
+    stopped_by_time: bool = False
 
     def __str__(self) -> str:
         def fmt(m: dict) -> str:
@@ -120,8 +124,15 @@ def _stage_callback(partial: Path, metrics_csv: Path, state_box: dict):
     from transformers import TrainerCallback
 
     class StagesAndCurve(TrainerCallback):
+        def on_train_begin(self, args, state, control, **kwargs):
+            state_box["train_started"] = time.perf_counter()
+
         def on_step_end(self, args, state, control, **kwargs):
             state_box["last_step_end"] = time.perf_counter()
+            deadline = state_box.get("max_seconds")
+            if deadline is not None and state_box["last_step_end"] - state_box["train_started"] >= deadline:
+                state_box["stopped_by_time"] = True
+                control.should_training_stop = True
 
         def on_log(self, args, state, control, logs=None, **kwargs):
             if logs and "loss" in logs:
@@ -225,7 +236,8 @@ def train_sbert(kg: KnowledgeGraph, output: str | Path, settings: SBertSettings 
         "eval": len(split.eval), "held_out_edges": len(split.held_out_edges),
         "by_kind": {k: sum(p.kind == k for p in split.train) for k in ("forward", "inverse", "description", "profile")},
     }, base_metrics=base_metrics, device=device)
-    state_box: dict = {"model": model, "stages": [], "stage_steps": set(), "eval_seconds": 0.0}
+    state_box: dict = {"model": model, "stages": [], "stage_steps": set(), "eval_seconds": 0.0,
+                       "max_seconds": s.max_minutes * 60 if s.max_minutes else None, "stopped_by_time": False}
     trainer = _make_trainer(model, datasets, evaluator, s, partial, split, state_box, progress)
     t3 = time.perf_counter()
     try:
@@ -252,6 +264,8 @@ def train_sbert(kg: KnowledgeGraph, output: str | Path, settings: SBertSettings 
     report.pairs_per_s = seen / times["train"] if times["train"] > 0 else 0.0
     report.final_metrics = final_metrics
     report.stages = state_box["stages"]
+    report.stopped_by_time = bool(state_box["stopped_by_time"])
+    report.dtype = "bf16 mixed precision" if trainer.args.bf16 else "fp32"
     _save_stage(model, partial / "final", state.global_step, state.epoch)
     times["total"] = time.perf_counter() - t0
     report.seconds = {k: round(v, 2) for k, v in times.items()}
@@ -276,6 +290,7 @@ def _make_trainer(model, datasets, evaluator, s: SBertSettings, partial: Path, s
     from sentence_transformers.sentence_transformer.training_args import SentenceTransformerTrainingArguments
 
     from assistant.progress import library_bars_off, mode_for
+    from training.common import bf16_in_use, resolve_device
 
     on_terminal = mode_for(sys.stderr) == "bar"
     if not on_terminal:  # sentence-transformers' and datasets' own bars would print a line per redraw
@@ -311,6 +326,7 @@ def _make_trainer(model, datasets, evaluator, s: SBertSettings, partial: Path, s
         disable_tqdm=not (progress and on_terminal),
         dataloader_num_workers=0,
         dataloader_pin_memory=device_is_cuda(s.device),
+        bf16=s.bf16 and bf16_in_use(resolve_device(s.device)),
     )
     loss_cls = losses.CachedMultipleNegativesRankingLoss if s.cached_loss else losses.MultipleNegativesRankingLoss
     loss = loss_cls(model)
