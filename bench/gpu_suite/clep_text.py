@@ -43,7 +43,9 @@ class TextTowerSettings:
         max_seq_length: Word pieces per entity text.
         epochs: Passes over the training triples (reciprocals included).
         max_steps: Stop after this many optimizer steps (``None``: no limit).
-        max_seconds: Stop training after this much wall time (``None``: no limit).
+        max_seconds: Wall time for training plus re-encoding every entity text for the evaluation (``None``: no
+            limit): training stops when the encoding, estimated from the training steps' own texts/s, would
+            not fit any more.
         learning_rate: AdamW peak learning rate of the graph tower and the MLPs (CLEP's default).
         tower_learning_rate: Of the trainable transformer layers.
         eval_sample: Rank a seeded sample of this many test triples (``None``: all of them).
@@ -110,6 +112,7 @@ class _TextTower:
         self.model.max_seq_length = settings.max_seq_length
         layers = self.model[0].auto_model.encoder.layer
         self.top = list(layers)[max(0, len(layers) - settings.train_layers):]
+        self.trained_share = len(self.top) / max(1, len(layers))
         for p in self.model.parameters():
             p.requires_grad_(False)
         for layer in self.top:
@@ -192,6 +195,7 @@ def train_clep_text_tower(kg: KnowledgeGraph, settings: TextTowerSettings | None
     gen = torch.Generator().manual_seed(s.seed)
     losses: list[float] = []
     stopped_by_time = False
+    encoded, step_seconds = 0, 0.0  # texts through the tower while training, and the time those steps took
     started = time.perf_counter()
     with Progress(total=total, desc=f"clep (text tower: last {len(tower.top)} layers)", unit="step",
                   enabled=progress) as bar:
@@ -204,6 +208,7 @@ def train_clep_text_tower(kg: KnowledgeGraph, settings: TextTowerSettings | None
                 distinct, inverse = torch.unique(tids, return_inverse=True)
                 model.train()
                 tower.train()
+                step_started = time.perf_counter()
                 with bf16_autocast(device, s.bf16):
                     text = model.text(tower.encode(distinct))[inverse]
                     graph = model.graph(h, r)
@@ -218,7 +223,11 @@ def train_clep_text_tower(kg: KnowledgeGraph, settings: TextTowerSettings | None
                 bar.update(1)
                 if on_step is not None:
                     on_step(steps, losses[-1])
-                if s.max_seconds is not None and time.perf_counter() - started >= s.max_seconds:
+                encoded, step_seconds = encoded + len(distinct), step_seconds + time.perf_counter() - step_started
+                # a forward pass without gradients: a training step less the backward pass of the trained
+                # layers (about twice their forward)
+                encode_estimate = len(data.texts) * step_seconds / max(1, encoded) / (1 + 2 * tower.trained_share)
+                if s.max_seconds is not None and time.perf_counter() - started + encode_estimate >= s.max_seconds:
                     stopped_by_time = True
                     break
                 if steps >= total:
