@@ -22,26 +22,45 @@ class SupportPath:
 
 def walk(kg: KnowledgeGraph, start: str, steps: tuple[PathStep, ...], end_type: str | None = None,
          keep: int = PATHS_KEPT) -> dict[str, tuple[int, list[tuple[Hop, ...]]]]:
-    """Follow ``steps`` from ``start``; ``node -> (number of paths, up to `keep` paths)``."""
-    frontier: dict[str, tuple[int, list[tuple[Hop, ...]]]] = {start: (1, [()])}
+    """Follow ``steps`` from ``start``; ``node -> (number of paths, up to `keep` paths)``.
+
+    Edges are read by index and a :class:`Hop` is built only for the (at most ``keep``) paths kept per node,
+    so that a step through a hub of thousands of edges costs a dictionary update per edge.
+    """
+    counts: dict[str, int] = {start: 1}
+    paths: dict[str, list[tuple[Hop, ...]]] = {start: [()]}
+    edges, nodes = kg.edges, kg.nodes
     for i, step in enumerate(steps):
         last = i == len(steps) - 1
-        nxt: dict[str, tuple[int, list[tuple[Hop, ...]]]] = {}
         relation = None if step.relation == WILDCARD else step.relation
-        direction = "in" if step.inverse else "out"
-        for node, (count, paths) in frontier.items():
-            for hop in kg.neighbors(node, relation, direction):
-                if last and end_type and kg.nodes[hop.node].type != end_type:
+        inverse = step.inverse
+        next_counts: dict[str, int] = {}
+        next_paths: dict[str, list[tuple[Hop, ...]]] = {}
+        for node, count in counts.items():
+            node_paths = paths[node]
+            for idx in kg.edge_ids(node, relation, inverse):
+                edge = edges[idx]
+                target = edge.source if inverse else edge.target
+                if last and end_type and nodes[target].type != end_type:
                     continue
-                c, kept = nxt.get(hop.node, (0, []))
-                kept = kept + [p + (hop,) for p in paths[: max(0, keep - len(kept))]]
-                nxt[hop.node] = (c + count, kept)
-            if len(nxt) > MAX_FRONTIER:
+                seen = next_counts.get(target)
+                if seen is None:
+                    next_counts[target] = count
+                    hop = Hop(edge, target, inverse)
+                    next_paths[target] = [p + (hop,) for p in node_paths[:keep]]
+                    continue
+                next_counts[target] = seen + count
+                kept = next_paths[target]
+                if len(kept) < keep:
+                    hop = Hop(edge, target, inverse)
+                    kept.extend(p + (hop,) for p in node_paths[: keep - len(kept)])
+            if len(next_counts) > MAX_FRONTIER:
                 break
-        if i > 0:
-            nxt.pop(start, None)  # "films sharing a director with Jaws" excludes Jaws itself
-        frontier = nxt
-    return frontier
+        if i > 0:  # "films sharing a director with Jaws" excludes Jaws itself
+            next_counts.pop(start, None)
+            next_paths.pop(start, None)
+        counts, paths = next_counts, next_paths
+    return {node: (count, paths[node]) for node, count in counts.items()}
 
 
 def satisfies(kg: KnowledgeGraph, node_id: str, constraint: Constraint) -> bool:
@@ -104,9 +123,16 @@ def discover_paths(kg: KnowledgeGraph, start: str, max_hops: int = 3, frontier_c
                     options.setdefault(PathStep(rel, True))
             for step in options:
                 reached: dict[str, None] = {}
+                edges = kg.edges
                 for node in sample:
-                    for other in kg.neighbor_ids(node, step.relation, step.inverse):
-                        reached.setdefault(other)
+                    # a hub's thousands of edges are not read: the next frontier is a sample of `frontier_cap`
+                    # nodes anyway, so `frontier_cap` edges per node are enough to take it
+                    ids = kg.edge_ids(node, step.relation, step.inverse)
+                    if len(ids) > frontier_cap:
+                        ids, cut = ids[:frontier_cap], True
+                    for idx in ids:
+                        edge = edges[idx]
+                        reached.setdefault(edge.source if step.inverse else edge.target)  # type: ignore[union-attr]
                 if hop > 0:
                     reached.pop(start, None)
                 if not reached:

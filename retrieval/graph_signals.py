@@ -29,6 +29,7 @@ class GraphSignals:
     def __init__(self, kg: KnowledgeGraph) -> None:
         self.kg = kg
         self._pagerank: dict[str, float] | None = None
+        self._log_rank: dict[str, float] | None = None
         self._stale = True
         self._lock = threading.Lock()
 
@@ -71,7 +72,12 @@ class GraphSignals:
 
     def prominence(self, node_id: str) -> float:
         """log of the scaled PageRank: 0 for an average node, positive for well-connected ones."""
-        return math.log(max(self.pagerank(node_id), 1e-6))
+        logs = self._log_rank
+        if logs is None or self._stale:  # answers sort thousands of nodes by it: no lock once computed
+            self.pagerank(node_id)
+            with self._lock:
+                logs = self._log_rank = {n: math.log(max(r, 1e-6)) for n, r in (self._pagerank or {}).items()}
+        return logs.get(node_id, 0.0)
 
     # ---- query-local signals ----------------------------------------------------------------
     def personalized_pagerank(self, seeds: Iterable[str]) -> dict[str, float]:

@@ -148,7 +148,10 @@ class AnswerBuilder:
         if top.kind == "describe" and not self.descriptive(question):
             return self._nothing(question)
         unknown = [u for u in question.unknown if not _covered(u, top)]
-        if unknown and top.kind in ("describe", "similar", "identity"):
+        # a plot or a profile naturally names things the graph lacks ("...left behind on an empty Earth"): a
+        # description answers it; a short question about an unknown name ("who directed Amadeus?") does not
+        described = top.kind == "describe" and self.descriptive(question) and len(unknown) <= 1
+        if unknown and top.kind in ("describe", "similar", "identity") and not described:
             return self._nothing(question)
         if unknown and (top.probability < 0.5 or min((b.link.score for b in top.branches), default=0.0) < 0.55):
             return self._nothing(question)
@@ -176,7 +179,9 @@ class AnswerBuilder:
                   and r.branches[0].label == top.branches[0].label and r.branches[0].link.node_id
                   and r.branches[0].link.node_id != link.node_id
                   and normalize_name(kg.nodes[r.branches[0].link.node_id].name) == name
-                  and r.probability >= 0.5 * top.probability and set(r.answers) != set(top.answers)]
+                  # homonyms tie on everything but link order (the first-listed link's feature), so a
+                  # rival may trail well behind; which name dominates is the degree test's to say
+                  and r.probability >= 0.15 * top.probability and set(r.answers) != set(top.answers)]
         if not rivals:
             return None
         nodes = [kg.nodes[link.node_id]] + [kg.nodes[r.branches[0].link.node_id] for r in rivals]

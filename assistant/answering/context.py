@@ -143,10 +143,23 @@ def asked_type(text: str, kg: KnowledgeGraph) -> str | None:
     return None
 
 
+_KINDS_SEEN: dict[int, tuple[KnowledgeGraph, int, bool]] = {}
+
+
+def _has_kinds(kg: KnowledgeGraph) -> bool:
+    """Whether any node has a ``kind`` attribute (documentary, series...): only then are kind words filters.
+    Every node is looked at once per KG version (a sample of the first nodes may hold no project at all)."""
+    seen = _KINDS_SEEN.get(id(kg))
+    if seen is None or seen[0] is not kg or seen[1] != kg.version:
+        found = any("kind" in (n.attributes or {}) for n in kg.nodes.values())
+        seen = _KINDS_SEEN[id(kg)] = (kg, kg.version, found)
+    return seen[2]
+
+
 def question_context(text: str, kg: KnowledgeGraph, history: list | None = None) -> QuestionContext:
     lowered = normalize_name(text)
     kind = None
-    if "kind" in {k for n in list(kg.nodes.values())[:200] for k in (n.attributes or {})}:
+    if _has_kinds(kg):
         padded = f" {lowered} "
         for word, value in sorted(PROJECT_KINDS.items(), key=lambda kv: -len(kv[0])):
             if value != "film" and f" {word} " in padded:

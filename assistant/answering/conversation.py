@@ -18,6 +18,9 @@ from assistant.parsing.links import Link
 _PRONOUN = re.compile(r"\b(he|she|him|her|his|hers|they|them|their|theirs|it|its|that one|this one|"
                       r"(?:that|this|the same) (?:film|movie|show|person|guy|director|actor|one|company|studio))\b",
                       re.IGNORECASE)
+_PERSONAL = frozenset({"he", "she", "him", "her", "his", "hers"})
+_IMPERSONAL = frozenset({"it", "its"}) | {f"{d} {n}" for d in ("that", "this", "the same")
+                                          for n in ("film", "movie", "show", "company", "studio")}
 _FOLLOW_UP = re.compile(r"^\W*(and|also|what about|how about|only|just|but|ok and|so)\b", re.IGNORECASE)
 
 
@@ -34,6 +37,13 @@ def history_links(text: str, links: list[Link], history: list) -> list[Link]:
     pronoun = _PRONOUN.search(text)
     if pronoun:
         start, end = pronoun.span()
+        # "he"/"she" stand for a person and "it"/"that film" for a thing: the referents of the pronoun's kind
+        # come first, and the others only when the previous turn has none of that kind
+        word = pronoun.group().lower()
+        if word in _PERSONAL or word in _IMPERSONAL:
+            personal = word in _PERSONAL
+            if _agreeing(answers + anchors, personal):
+                answers, anchors = _agreeing(answers, personal), _agreeing(anchors, personal)
         for rank, a in enumerate(answers[:2]):
             out.append(Link(a.node_id, pronoun.group(), start, end, "history", 0.9 - 0.15 * rank,
                             {"history_answer": 1.0, "method_history": 1.0, "coverage": 1.0}))
@@ -56,3 +66,9 @@ def history_links(text: str, links: list[Link], history: list) -> list[Link]:
             seen.add(key)
             unique.append(link)
     return unique
+
+
+def _agreeing(items: list, personal: bool) -> list:
+    """The items (answers or anchors, with a ``type``) of a person type when ``personal``, of other types if not
+    (the caller keeps them all when none of the previous turn's agrees: a KG without a person type)."""
+    return [a for a in items if (getattr(a, "type", None) == "person") == personal]

@@ -66,7 +66,9 @@ def order_answers(question: Question, reading: Reading) -> None:
 
     items = list(reading.answers.items())
     if qualifiers & PROMINENCE_QUALIFIERS and not question.ctx.most:
-        items.sort(key=lambda kv: (-prominence(kv[0]), -kv[1].count))
+        # support first in coarse tiers (1, 2-3, 4-7... paths), fame within a tier: "a good sci-fi director"
+        # is a well-known one among those with several science-fiction films, not a famous one with one
+        items.sort(key=lambda kv: (-max(kv[1].count, 1).bit_length(), -prominence(kv[0]), -kv[1].count))
     elif "recent" in qualifiers:
         items.sort(key=lambda kv: (-year(kv[0]), -kv[1].count))
     elif "old" in qualifiers:

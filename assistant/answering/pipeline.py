@@ -45,11 +45,14 @@ class AnsweringPipeline:
         self.ranker = ranker or ReadingRanker.load()
         self.builder = builder or AnswerBuilder()
 
-    def understand(self, text: str, history: Sequence[Answer] = (), inferred: bool = True
-                   ) -> tuple[Question, list[Reading]]:
-        """The question's links and every generator's readings, ranked best first."""
+    def understand(self, text: str, history: Sequence[Answer] = (), inferred: bool = True,
+                   node_type: str | None = None) -> tuple[Question, list[Reading]]:
+        """The question's links and every generator's readings, ranked best first; ``node_type``, when the
+        caller names the type of answer wanted, stands for what the question itself says."""
         ctx = question_context(text, self.services.kg, list(history))
         ctx.inferred = inferred
+        if node_type and node_type in self.services.kg.node_types():
+            ctx.asked_type = node_type
         result = self.linker.link(text)
         links = result.links + history_links(text, result.links, list(history))
         question = Question(ctx, links, result.unknown, self.services)
@@ -59,9 +62,15 @@ class AnsweringPipeline:
 
     def answer(self, text: str, k: int = 10, node_type: str | None = None,
                history: Sequence[Answer] = (), inferred: bool = True) -> Answer:
-        question, readings = self.understand(text, history, inferred)
+        question, readings = self.understand(text, history, inferred, node_type)
         if node_type:  # the caller asked for one type of answer: readings of other types step aside
             typed = [r for r in readings if r.answer_type == node_type]
+            # a bare name with a type asked for ("George Lucas", projects) is a search: everything of that type
+            # connected to it, ahead of any one relation the matcher would guess from a question with no words
+            bare = [r for r in typed if r.features.get("bare_neighbourhood")]
+            if bare:
+                bare[0].probability = max(bare[0].probability, typed[0].probability)
+                typed = [bare[0]] + [r for r in typed if r is not bare[0]]
             readings = typed or readings
         answer = Answer(text, Query(text=text))
         return self.builder.build(question, readings, k, answer)

@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from assistant.answering.generators.base import Question
+from assistant.answering.generators.paths import _previous_relations
 from assistant.answering.readings import KINDS, Reading
 
 SHIPPED = Path(__file__).with_name("ranker.json")
@@ -52,6 +53,7 @@ FEATURES: tuple[str, ...] = (
     "filtered",  # a filter of the question narrowed the answers
     "classifier",  # the labelled-question classifier's probability of this path (0 without one)
     "history",  # the reading resolves a pronoun or ellipsis from the conversation
+    "history_relation",  # "what else/other...": a history reading along the previous turn's relation (a prior)
     "inferred_probability",  # an inferred reading: the calibrated probability of its best predicted edge
 )
 
@@ -61,10 +63,10 @@ DEFAULT_WEIGHTS: dict[str, float] = {
     "kind_similar": -2.0, "similar_cue": 3.0, "kind_describe": -3.5, "describe_words": 1.2,
     "describe_recommend": 1.5, "dense_top": 3.0, "relaxed": -0.5, "kind_intersection": 0.4, "kind_character": 0.5,
     "count_cue": 0.3, "classifier": 2.0, "history": -0.2, "explained": 0.0, "link_fuzzy": -0.3, "link_partial": -0.2,
-    "kind_inferred": -1.0, "inferred_probability": 1.5,
+    "kind_inferred": -1.0, "inferred_probability": 1.5, "history_relation": 4.0,
 }
 #: features a fit on data without them leaves at zero weight: their prior weights are kept (see fit_ranker)
-PRIOR_ONLY = ("kind_inferred", "inferred_probability")
+PRIOR_ONLY = ("kind_inferred", "inferred_probability", "history_relation")
 
 
 def reading_features(question: Question, reading: Reading, best_matcher: float, top_links: set[tuple]) -> dict:
@@ -112,8 +114,14 @@ def reading_features(question: Question, reading: Reading, best_matcher: float, 
     f["filtered"] = reading.features.get("filtered", 0.0)
     f["classifier"] = reading.features.get("classifier", 0.0)
     f["history"] = float(any(lk.method == "history" for lk in links))
+    f["history_relation"] = float(f["history"] > 0 and ctx.other
+                                  and bool(_relations(reading) & _previous_relations(question)))
     f["inferred_probability"] = reading.features.get("inferred_probability", 0.0)
     return f
+
+
+def _relations(reading: Reading) -> set[str]:
+    return {step.relation for b in reading.branches for step in b.steps}
 
 
 def describe_kind(reading: Reading) -> bool:
@@ -206,7 +214,10 @@ class ReadingRanker:
 
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
-            return cls(dict(data["weights"]), dict(data.get("mean", {})), dict(data.get("scale", {})),
+            weights = dict(data["weights"])
+            for name in PRIOR_ONLY:  # a feature newer than the fit, or one its data never showed: the prior
+                weights.setdefault(name, DEFAULT_WEIGHTS[name])
+            return cls(weights, dict(data.get("mean", {})), dict(data.get("scale", {})),
                        float(data.get("temperature", 1.0)), data.get("report", {}))
         except (OSError, ValueError, KeyError, TypeError) as exc:
             raise KGQAError(f"{path}: not a reading-ranker file ({exc}); refit it with `kgqa train ranker`",

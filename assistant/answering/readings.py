@@ -13,6 +13,7 @@ graph has no edge (``inferred``). Every reading knows its answers, and every ans
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from assistant.parsing.links import Link
@@ -46,23 +47,45 @@ class Branch:
         return "/".join(str(s) for s in self.steps) or "="
 
 
-@dataclass(slots=True)
 class Evidence:
     """Why one node answers a reading.
 
     Attributes:
-        paths: Supporting KG paths (anchor → … → answer), a few.
+        paths: Supporting KG paths (anchor → … → answer), a few; recovered on first use when the reading was
+            counted by a sparse walk (``resolve``), since only the answers shown need them.
         count: All supporting paths counted, not only the kept ones.
         similarity: Cosine or overlap score for ``similar`` / ``describe`` answers.
         probability: Calibrated probability of a predicted edge for ``inferred`` answers.
         predicted: ``(head, relation, tail)`` of the predicted edge for ``inferred`` answers.
     """
 
-    paths: list[SupportPath] = field(default_factory=list)
-    count: int = 0
-    similarity: float | None = None
-    probability: float | None = None
-    predicted: tuple[str, str, str] | None = None
+    __slots__ = ("_paths", "_resolve", "count", "similarity", "probability", "predicted")
+
+    def __init__(self, paths: list[SupportPath] | None = None, count: int = 0, similarity: float | None = None,
+                 probability: float | None = None, predicted: tuple[str, str, str] | None = None,
+                 resolve: Callable[[], list[SupportPath]] | None = None) -> None:
+        self._paths = paths if paths is not None or resolve is not None else []
+        self._resolve = resolve
+        self.count = count
+        self.similarity = similarity
+        self.probability = probability
+        self.predicted = predicted
+
+    @property
+    def paths(self) -> list[SupportPath]:
+        if self._paths is None:
+            self._paths = self._resolve() if self._resolve is not None else []
+            self._resolve = None
+        return self._paths
+
+    @paths.setter
+    def paths(self, value: list[SupportPath]) -> None:
+        self._paths, self._resolve = value, None
+
+    def __repr__(self) -> str:
+        shown = "…" if self._paths is None else len(self._paths)
+        return f"Evidence(paths={shown}, count={self.count}, similarity={self.similarity}, " \
+               f"probability={self.probability})"
 
 
 @dataclass(slots=True)

@@ -100,6 +100,7 @@ class KnowledgeGraph:
         self._by_type: dict[str, dict[str, None]] = {}
         self._by_key: dict[str, list[str]] = {}
         self._edge_count = 0
+        self._version = 0  # bumped by every change, so that derived structures (matrices) know they are stale
 
     # ---- construction -------------------------------------------------------------------
     def add_node(self, node: Node, replace: bool = False) -> Node:
@@ -112,6 +113,7 @@ class KnowledgeGraph:
             if old.type != node.type:
                 del self._by_type[old.type][old.id]
         self.nodes[node.id] = node
+        self._version += 1
         self._by_type.setdefault(node.type, {})[node.id] = None
         for key in {normalize_name(n) for n in (node.name, *node.aliases)}:
             if key:
@@ -137,6 +139,7 @@ class KnowledgeGraph:
         self._out.setdefault(edge.source, {}).setdefault(edge.relation, []).append(idx)
         self._in.setdefault(edge.target, {}).setdefault(edge.relation, []).append(idx)
         self._edge_count += 1
+        self._version += 1
         return idx
 
     def remove_edge(self, idx: int) -> Edge:
@@ -147,6 +150,7 @@ class KnowledgeGraph:
         self._in[edge.target][edge.relation].remove(idx)
         self.edges[idx] = None
         self._edge_count -= 1
+        self._version += 1
         return edge
 
     def find_edges(self, source: str, relation: str, target: str) -> list[int]:
@@ -159,6 +163,7 @@ class KnowledgeGraph:
     def remove_node(self, node_id: str) -> list[Edge]:
         """Remove a node and every edge touching it; returns the removed edges."""
         node = self.nodes.pop(node_id)
+        self._version += 1
         removed = [self.remove_edge(i) for i in self.incident_edge_ids(node_id)]
         self._out.pop(node_id, None)
         self._in.pop(node_id, None)
@@ -167,6 +172,11 @@ class KnowledgeGraph:
             del self._by_type[node.type]
         self._unindex_names(node)
         return removed
+
+    @property
+    def version(self) -> int:
+        """A number that changes whenever a node or an edge is added or removed."""
+        return self._version
 
     # ---- lookups -----------------------------------------------------------------------
     def __contains__(self, node_id: object) -> bool:
@@ -221,6 +231,11 @@ class KnowledgeGraph:
         if relation is not None:
             return by_rel.get(relation, [])
         return [i for ids in by_rel.values() for i in ids]
+
+    def edge_ids(self, node_id: str, relation: str | None = None, inverse: bool = False) -> list[int]:
+        """Indices into :attr:`edges` of the edges leaving a node (entering it when ``inverse``): for walks
+        over hubs, which would otherwise build a :class:`Hop` for each of thousands of edges."""
+        return self._ids(self._in if inverse else self._out, node_id, relation)
 
     def relations_at(self, node_id: str) -> tuple[list[str], list[str]]:
         """The relations of a node's outgoing and incoming edges (no edge objects are built)."""

@@ -11,11 +11,14 @@ calibrated probability; below ``min_probability`` nothing is proposed.
 
 from __future__ import annotations
 
+from functools import partial
+
 from assistant.answering.filters import apply_filters
 from assistant.answering.generators.base import Question
 from assistant.answering.generators.paths import _node_links
 from assistant.answering.readings import Branch, Evidence, Reading
 from assistant.query import PathStep
+from assistant.traversal import SupportPath
 
 MIN_PROBABILITY = 0.25  # calibrated P(edge true) below which an inferred answer is not worth showing
 
@@ -95,7 +98,7 @@ class InferredGenerator:
                     old = answers.get(other)
                     if old is None or (old.probability or 0) < probability:
                         head, tail = (other, middle) if step.inverse else (middle, other)
-                        answers[other] = Evidence(paths=list(prefix.answers[middle].paths[:1]), count=0,
+                        answers[other] = Evidence(resolve=partial(_first_path, prefix.answers[middle]), count=0,
                                                   probability=round(float(probability), 4),
                                                   predicted=(head, step.relation, tail))
             if answers:
@@ -110,3 +113,7 @@ class InferredGenerator:
         reading.features["inferred_probability"] = max(e.probability or 0 for e in ordered.values())
         apply_filters(question, reading)
         return reading
+
+
+def _first_path(evidence: Evidence) -> list[SupportPath]:
+    return list(evidence.paths[:1])

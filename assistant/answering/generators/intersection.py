@@ -7,9 +7,12 @@ answers both reach. Each branch keeps the matcher's score of the question masked
 
 from __future__ import annotations
 
+from functools import partial
+
 from assistant.answering.filters import order_answers
 from assistant.answering.generators.base import Question
 from assistant.answering.readings import Evidence, Reading
+from assistant.traversal import SupportPath
 
 MIN_LINK = 0.55
 
@@ -47,10 +50,14 @@ class IntersectionGenerator:
                         answers = {}
                         for n in common:
                             ea, eb = a.answers[n], b.answers[n]
-                            answers[n] = Evidence((ea.paths[:2] + eb.paths[:2]), ea.count + eb.count)
+                            answers[n] = Evidence(count=ea.count + eb.count, resolve=partial(_joined, ea, eb))
                         joined = Reading("intersection", [a.branches[0], b.branches[0]], answers, a.answer_type)
                         joined.notes = list(dict.fromkeys(a.notes + b.notes))
                         order_answers(question, joined)
                         out.append(joined)
         out.sort(key=lambda r: -r.matcher)
         return out[: self.limit]
+
+
+def _joined(a: Evidence, b: Evidence) -> list[SupportPath]:
+    return a.paths[:2] + b.paths[:2]  # recovered only for the answers shown

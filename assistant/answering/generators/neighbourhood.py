@@ -34,6 +34,8 @@ class NeighbourhoodGenerator:
                 continue
             by_type: dict[str, dict[str, Evidence]] = defaultdict(dict)
             for hop in kg.neighbors(link.node_id, direction="both"):
+                if hop.node == link.node_id:
+                    continue  # a self-loop: the entity is not an answer about itself
                 node_type = kg.nodes[hop.node].type
                 ev = by_type[node_type].setdefault(hop.node, Evidence())
                 ev.count += 1
@@ -43,10 +45,35 @@ class NeighbourhoodGenerator:
             if not texts:
                 continue
             scores = question.services.matcher.vectors(texts) @ question.vector(link)
+            same_name = {lk.node_id for lk in question.links if (lk.start, lk.end) == (link.start, link.end)}
             for (node_type, answers), text, score in zip(by_type.items(), texts, scores, strict=True):
+                if set(answers) <= same_name:
+                    continue  # "films connected to Jaws (the franchise)" = Jaws (the film): the name restated
                 reading = Reading("neighbourhood", [Branch(link, (), (node_type,), text, float(score))],
                                   dict(answers), node_type)
                 apply_filters(question, reading)
                 order_answers(question, reading)
+                _mix_relations(reading)
                 out.append(reading)
         return out
+
+
+LEADING = 3  # the best-supported answers kept first, whatever their relation
+
+
+def _mix_relations(reading: Reading) -> None:
+    """After the best-supported few, the answers take turns by relation, so that a long list shows every way the
+    entity is connected ("George Lucas": the films he directed, and the documentaries about him)."""
+    items = list(reading.answers.items())
+    if len(items) <= LEADING:
+        return
+    groups: dict[str, list] = {}
+    for node_id, evidence in items[LEADING:]:
+        relation = evidence.paths[0].hops[0].edge.relation if evidence.paths and evidence.paths[0].hops else ""
+        groups.setdefault(relation, []).append((node_id, evidence))
+    mixed = items[:LEADING]
+    queues = list(groups.values())
+    while queues:
+        mixed += [q.pop(0) for q in queues]
+        queues = [q for q in queues if q]
+    reading.answers = dict(mixed)

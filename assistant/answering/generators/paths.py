@@ -10,14 +10,17 @@ question's year, decade and kind.
 
 from __future__ import annotations
 
+from functools import partial
+
 import numpy as np
 
 from assistant.answering.filters import apply_filters, order_answers
 from assistant.answering.generators.base import Question
 from assistant.answering.readings import Branch, Evidence, Reading
+from assistant.kg.matrices import CountedWalk, count_walk
 from assistant.parsing.links import Link
 from assistant.query import path_label
-from assistant.traversal import SupportPath, walk
+from assistant.traversal import PATHS_KEPT, SupportPath
 
 MAX_ANSWERS = 3000  # answers kept per reading (a hub's whole neighbourhood is never an answer)
 
@@ -70,6 +73,11 @@ class PathGenerator:
                 known = {path_label(r.steps) for _, r, _ in chosen}
                 by_label = {path_label(r.steps): (sc, r, t) for sc, r, t in scored}
                 chosen += [by_label[lb] for lb in favourites if lb not in known and lb in by_label]
+            if link.method == "history":  # a follow-up goes on along the previous turn's relations
+                previous = _previous_relations(question)
+                known = {r.steps for _, r, _ in chosen}
+                chosen += [t for t in scored if len(t[1].steps) == 1 and t[1].steps[0].relation in previous
+                           and t[1].steps not in known][:2]
             for score, reach, text in chosen:
                 reading = Reading("path", [Branch(link, reach.steps, reach.types, text, float(score))],
                                   answer_type=reach.types[-1] if reach.types else None)
@@ -87,6 +95,13 @@ class PathGenerator:
             return {}
         probs = clf.predict_proba([question.masked(link)])[0]
         return {label: float(p) for label, p in zip(clf.labels, probs, strict=True)}
+
+
+def _previous_relations(question: Question) -> set[str]:
+    """The relations the conversation's previous turn followed ("who directed Jaws?": ``directed``)."""
+    history = question.ctx.history
+    query = getattr(history[-1], "query", None) if history else None
+    return {step.relation for a in getattr(query, "anchors", None) or [] for step in a.path}
 
 
 def _node_links(links: list[Link], limit: int) -> list[Link]:
@@ -107,21 +122,29 @@ def _node_links(links: list[Link], limit: int) -> list[Link]:
 
 
 def execute(question: Question, reading: Reading) -> bool:
-    """Walk the reading's path over the graph and fill its answers; ``False`` when it has none."""
+    """Walk the reading's path over the graph and fill its answers; ``False`` when it has none.
+
+    The walk counts paths with sparse matrices (:func:`~assistant.kg.matrices.count_walk`); the KG paths
+    behind an answer are recovered only when something reads them (the answers shown, an intersection).
+    """
     kg = question.services.kg
     branch = reading.branches[0]
-    reach = walk(kg, branch.link.node_id, branch.steps)
-    if not reach:
+    anchor = branch.link.node_id
+    reach = count_walk(kg, anchor, branch.steps, limit=MAX_ANSWERS)
+    if not reach.counts:
         return False
-    if len(reach) > MAX_ANSWERS:
+    if reach.reached > MAX_ANSWERS:
         reading.capped = True
-        reading.notes.append(f"{len(reach):,} answers; the {MAX_ANSWERS:,} best supported are considered")
-        reach = dict(sorted(reach.items(), key=lambda kv: -kv[1][0])[:MAX_ANSWERS])
-    reading.answers = {node: Evidence([SupportPath(branch.link.node_id, p) for p in paths], count)
-                       for node, (count, paths) in reach.items()}
+        reading.notes.append(f"{reach.reached:,} answers; the {MAX_ANSWERS:,} best supported are considered")
+    reading.answers = {node: Evidence(count=count, resolve=partial(_support, reach, anchor, node))
+                       for node, count in reach.counts.items()}
     apply_filters(question, reading)
     order_answers(question, reading)
     return bool(reading.answers)
+
+
+def _support(reach: CountedWalk, anchor: str, node: str) -> list[SupportPath]:
+    return [SupportPath(anchor, hops) for hops in reach.paths(node, PATHS_KEPT)]
 
 
 def matcher_scores(question: Question, link: Link, texts: list[str]) -> np.ndarray:
