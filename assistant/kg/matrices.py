@@ -40,12 +40,30 @@ class RelationMatrices:
         self.type_codes: dict[str, int] = {t: i for i, t in enumerate(types)}
         self.types = np.array([self.type_codes[self.kg.nodes[i].type] for i in self.ids], dtype=np.int32)
         self._matrices: dict[tuple[str | None, bool], sparse.csr_matrix] = {}
+        self._arrays: tuple[np.ndarray, np.ndarray, np.ndarray, dict[str, int]] | None = None
 
     def fresh(self) -> RelationMatrices:
         with self._lock:
             if self.version != self.kg.version:
                 self._reset()
         return self
+
+    def _edge_arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict[str, int]]:
+        """Every edge as (source index, target index, relation code), read from the KG once: a KG with hundreds
+        of relations would otherwise be scanned once per relation and direction."""
+        if self._arrays is None:
+            codes: dict[str, int] = {}
+            sources, targets, relations = [], [], []
+            index = self.index
+            for edge in self.kg.edges:
+                if edge is None:
+                    continue
+                sources.append(index[edge.source])
+                targets.append(index[edge.target])
+                relations.append(codes.setdefault(edge.relation, len(codes)))
+            self._arrays = (np.array(sources, dtype=np.int64), np.array(targets, dtype=np.int64),
+                            np.array(relations, dtype=np.int64), codes)
+        return self._arrays
 
     def matrix(self, relation: str | None, inverse: bool) -> sparse.csr_matrix:
         key = (relation, inverse)
@@ -54,14 +72,11 @@ class RelationMatrices:
             return found
         with self._lock:
             if key not in self._matrices:
-                rows, cols = [], []
-                index = self.index
-                for edge in self.kg.edges:
-                    if edge is None or (relation is not None and edge.relation != relation):
-                        continue
-                    source, target = index[edge.source], index[edge.target]
-                    rows.append(target if inverse else source)
-                    cols.append(source if inverse else target)
+                sources, targets, relations, codes = self._edge_arrays()
+                if relation is not None:
+                    keep = relations == codes.get(relation, -1)
+                    sources, targets = sources[keep], targets[keep]
+                rows, cols = (targets, sources) if inverse else (sources, targets)
                 n = len(self.ids)
                 data = np.ones(len(rows), dtype=np.float64)
                 self._matrices[key] = sparse.csr_matrix((data, (rows, cols)), shape=(n, n))
