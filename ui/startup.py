@@ -33,6 +33,10 @@ class Warmup:
     """
 
     bot: Assistant
+    #: after "ready", the KG's 3-hop paths are encoded in the same thread (and cached for later starts): the
+    #: 2-hop ones are enough to answer, but a 3-hop reading met first on a question costs its encoding then
+    #: (films: ~16k verbalisations, about two minutes on 2 cores, once per KG and matcher)
+    deep_hops: int = 3
     phase: str = "starting"
     error: str | None = None
     started: float = field(default_factory=time.perf_counter)
@@ -58,6 +62,16 @@ class Warmup:
             self.phase = "failed"
         finally:
             self._done.set()
+        if self.ready:
+            self._warm_deeper()
+
+    def _warm_deeper(self) -> None:
+        if self.deep_hops <= 2:
+            return
+        try:
+            self.bot.warm_up(max_hops=self.deep_hops)
+        except Exception as exc:  # noqa: BLE001 -- only later questions pay for it; the server keeps serving
+            print(f"warning: encoding the KG's {self.deep_hops}-hop paths failed: {exc}", flush=True)
 
     @property
     def ready(self) -> bool:

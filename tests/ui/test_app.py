@@ -46,6 +46,20 @@ def test_missing_index_is_built_in_the_background(tiny_kg_session_dir, tmp_path)
     assert "Steven Spielberg" in [a.name for a in bot.ask("who directed Jaws?").answers]
 
 
+def test_warmup_encodes_three_hop_paths_after_ready_and_caches_them(tiny_kg_session_dir, tmp_path):
+    from assistant.api import Assistant
+    from assistant.kg.verbalize import typed_paths
+    from ui.startup import Warmup
+
+    bot = Assistant.from_path(tiny_kg_session_dir, tmp_path / "index", progress=False)
+    Warmup(bot)._run()  # what the daemon thread runs: ready after the 2-hop paths, then the 3-hop ones
+    two, three = (len({bot.services.text_of(s, t) for s, t in typed_paths(bot.kg, h)}) for h in (2, 3))
+    assert three > two
+    restarted = Assistant.from_path(tiny_kg_session_dir, tmp_path / "index", progress=False)
+    assert restarted.services.matcher.load_cache(restarted.matcher_cache) >= three  # a later start pays nothing
+    assert restarted.warm_up(max_hops=3) == 0
+
+
 def test_errors_read_as_one_sentence():
     from ui.app import readable_error
 
