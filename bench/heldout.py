@@ -4,6 +4,7 @@
     python bench/heldout.py --set family --set recruiter
     python bench/heldout.py --limit 20               # the first 20 questions of each file (a smoke run)
     python bench/heldout.py --json results.json      # also write every question's result
+    python bench/heldout.py --baseline               # the reference: the KG's paths ranked by untrained MiniLM
 
 Questions go through the public evaluation runner (``assistant.evaluation.evaluate``). Two kinds need more than a
 plain question, and are handed to the runner only when its interface shows that it handles them (otherwise this
@@ -170,7 +171,7 @@ def count_stale(kg, items: list[QAItem]) -> int:
     return stale
 
 
-def run_set(entry: dict, limit: int | None, workers: int, progress: bool) -> SetRun | None:
+def run_set(entry: dict, limit: int | None, workers: int, progress: bool, baseline: bool = False) -> SetRun | None:
     from assistant.api import Assistant
 
     kg_path = (ROOT / entry["kg"]).resolve()
@@ -185,6 +186,11 @@ def run_set(entry: dict, limit: int | None, workers: int, progress: bool) -> Set
     started = time.perf_counter()
     print(f"\n== {entry['name']}: {len(items)} questions on {kg_path}", flush=True)
     bot = Assistant.from_path(kg_path, progress=progress)
+    if baseline:  # the reference the issue measured: the graph's paths ranked by the untrained MiniLM alone
+        from assistant.answering.ranker import ReadingRanker
+
+        bot = Assistant(bot.kg, bot.index, bot.encoder, bot.kg_path, matcher_path="base")
+        bot.pipeline.ranker = ReadingRanker({"matcher": 1.0})
     run.stale = count_stale(bot.kg, items)
     single = [i for i in items if not i.extra.get("history") and i.extra.get("expect") != ABSTAIN]
     abstain = [i for i in items if i.extra.get("expect") == ABSTAIN]
@@ -236,6 +242,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, default=1, help="threads asking single-turn questions concurrently")
     parser.add_argument("--json", type=Path, default=None, help="write every question's result to this file")
     parser.add_argument("--quiet", action="store_true", help="no progress bars")
+    parser.add_argument("--baseline", action="store_true",
+                        help="the untrained MiniLM ranking the KG's paths alone (no trained matcher, no ranker)")
     args = parser.parse_args(argv)
     if args.limit is not None and args.limit < 1:
         parser.error("--limit must be at least 1")
@@ -250,7 +258,7 @@ def main(argv: list[str] | None = None) -> int:
         for entry in manifest:
             if args.set and entry["name"] not in args.set:
                 continue
-            run = run_set(entry, args.limit, args.workers, progress=not args.quiet)
+            run = run_set(entry, args.limit, args.workers, progress=not args.quiet, baseline=args.baseline)
             if run is not None:
                 runs.append(run)
     except KGQAError as exc:

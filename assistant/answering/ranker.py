@@ -29,6 +29,8 @@ FEATURES: tuple[str, ...] = (
     *(f"kind_{k}" for k in KINDS),
     "matcher",  # cosine of the masked question and the reading's verbalisation
     "matcher_gap",  # matcher minus the best matcher score among the question's readings (<= 0)
+    "last_hop_gain",  # a path's matcher score minus that of the same path one hop shorter (what the hop adds)
+    "longer_gain",  # the best one-hop-longer path's matcher score minus this one's (> 0: the question says more)
     "link",  # mean link score of the reading's entities
     "link_top",  # its entities are the best-scored candidates of their spans
     "link_exact", "link_partial", "link_fuzzy", "link_dense", "link_history", "link_character",
@@ -76,6 +78,8 @@ def reading_features(question: Question, reading: Reading, best_matcher: float, 
     links = [b.link for b in branches]
     f["matcher"] = reading.matcher if branches else 0.0
     f["matcher_gap"] = (reading.matcher - best_matcher) if branches else -0.5
+    f["last_hop_gain"] = reading.features.get("last_hop_gain", 0.0)
+    f["longer_gain"] = reading.features.get("longer_gain", 0.0)
     f["link"] = sum(lk.score for lk in links) / len(links) if links else 0.0
     f["link_top"] = float(bool(links) and all((lk.start, lk.end, lk.node_id or lk.character) in top_links
                                               for lk in links))

@@ -110,9 +110,7 @@ def test_relations_are_detected_by_meaning(films_assistant, question):
 
 @pytest.mark.parametrize("question, path", [
     ("who directed the films starring Harrison Ford", ["acted_in", "^directed"]),
-    pytest.param("films that share a director with Jaws", ["^directed", "directed"], marks=pytest.mark.xfail(
-        strict=False, reason="known: the matcher's margin of 'directed by' over 'starring' the director of Jaws is "
-                             "small and the ranker prefers the reading with fewer answers (see the closing note)")),
+    ("films that share a director with Jaws", ["^directed", "directed"]),
     ("in which languages are the films written by Hayao Miyazaki", ["wrote", "in_language"]),
 ])
 def test_multi_hop_questions_parse_to_paths(films_assistant, question, path):

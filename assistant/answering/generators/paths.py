@@ -65,6 +65,7 @@ class PathGenerator:
                 ranked = sorted(zip(scores.tolist(), level, texts, strict=True), key=lambda t: -t[0])
                 scored += ranked
                 prefixes = {r.steps for _, r, _ in ranked[: self.beam]}
+            gains = _hop_gains(scored)
             scored.sort(key=lambda t: -t[0])
             chosen = scored[: self.per_link]
             labelled = self._classifier(question, link)
@@ -81,6 +82,7 @@ class PathGenerator:
             for score, reach, text in chosen:
                 reading = Reading("path", [Branch(link, reach.steps, reach.types, text, float(score))],
                                   answer_type=reach.types[-1] if reach.types else None)
+                reading.features["last_hop_gain"], reading.features["longer_gain"] = gains.get(reach.steps, (0.0, 0.0))
                 if labelled:
                     reading.features["classifier"] = labelled.get(path_label(reach.steps), 0.0)
                 if execute(question, reading):
@@ -95,6 +97,23 @@ class PathGenerator:
             return {}
         probs = clf.predict_proba([question.masked(link)])[0]
         return {label: float(p) for label, p in zip(clf.labels, probs, strict=True)}
+
+
+def _hop_gains(scored: list[tuple[float, object, str]]) -> dict[tuple, tuple[float, float]]:
+    """Path -> (its score minus its one-hop-shorter prefix's, the best one-hop extension's score minus its own).
+
+    A verbalisation that says more can match a question a little better only because it is longer: a 3-hop
+    reading then beats the 2-hop one the question asks for. What the last hop adds, and what a further hop would
+    add, let the ranker tell a hop the question asks for from one it does not (every prefix of a path in the beam
+    was scored; an extension exists only for paths kept in the beam, 0 otherwise)."""
+    score = {reach.steps: sc for sc, reach, _ in scored}
+    longer: dict[tuple, float] = {}
+    for steps, sc in score.items():
+        if len(steps) > 1:
+            longer[steps[:-1]] = max(longer.get(steps[:-1], -1.0), sc)
+    return {steps: (sc - score[steps[:-1]] if len(steps) > 1 and steps[:-1] in score else 0.0,
+                    longer[steps] - sc if steps in longer else 0.0)
+            for steps, sc in score.items()}
 
 
 def _previous_relations(question: Question) -> set[str]:
