@@ -147,6 +147,11 @@ class AnswerBuilder:
     def abstain_reason(self, question: Question, top: Reading) -> str | None:
         if top.kind == "describe" and not self.descriptive(question):
             return self._nothing(question)
+        # "who is Denzel Washington" read through Kerry Washington, "Steven Soderbergh" through Steven Zaillian:
+        # the reading stands on a part of a name the graph does not hold, so it answers about someone else
+        for u in question.unknown:
+            if _within(u, top):
+                return self._nothing(question, u)
         unknown = [u for u in question.unknown if not _covered(u, top)]
         # a plot or a profile naturally names things the graph lacks ("...left behind on an empty Earth"): a
         # description answers it; a short question about an unknown name ("who directed Amadeus?") does not
@@ -157,9 +162,9 @@ class AnswerBuilder:
             return self._nothing(question)
         return None
 
-    def _nothing(self, question: Question) -> str:
-        if question.unknown:
-            u = question.unknown[0]
+    def _nothing(self, question: Question, unknown: dict | None = None) -> str:
+        if unknown or question.unknown:
+            u = unknown or question.unknown[0]
             near = ", ".join(u["nearest"]) or "nothing close"
             return f"“{u['mention']}” is not in this graph, so I cannot answer that. Nearest names: {near}."
         return "I found nothing in the graph for that."
@@ -276,6 +281,13 @@ class AnswerBuilder:
 def _covered(unknown: dict, reading: Reading) -> bool:
     start, end = unknown.get("start", -1), unknown.get("end", -1)
     return any(b.link.start < end and start < b.link.end for b in reading.branches)
+
+
+def _within(unknown: dict, reading: Reading) -> bool:
+    """Whether one of the reading's links matched only a part of the unknown name (none matched all of it)."""
+    start, end = unknown.get("start", -1), unknown.get("end", -1)
+    return any(b.link.start < end and start < b.link.end and (b.link.start, b.link.end) != (start, end)
+               and b.link.method in ("partial", "character", "fuzzy", "dense") for b in reading.branches)
 
 
 def softmax(scores: list[float]) -> list[float]:

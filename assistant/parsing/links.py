@@ -50,6 +50,10 @@ _CAPITAL_NOISE = frozenset("who what which when where how why is are was were di
                            "tell show find list name give i im i'm hey hi please".split())
 
 
+#: a capitalised run: "Amadeus", "The Lord of the Rings", "Harrison Ford and Carrie Fisher"
+_NAME_RUN = re.compile(r"\b[A-Z][\w'’.-]*(?:\s+(?:of|the|de|la|von|van|and|&)?\s*[A-Z][\w'’.-]*)*")
+
+
 @dataclass(slots=True)
 class Link:
     """One candidate node for one span of the question.
@@ -185,8 +189,11 @@ class Linker:
                 for link in self._dense(raw, start, end):
                     add(link)
             links = sorted(found.values(), key=lambda lk: (-lk.score, lk.start))
+        strong = [lk for lk in links if lk.score >= 0.5]
         unknown = [{"mention": raw, "nearest": self.nearest_names(raw), "start": start, "end": end}
-                   for raw, start, end in self._unlinked_names(text, [lk for lk in links if lk.score >= 0.5])]
+                   for raw, start, end in self._unlinked_names(text, strong)]
+        unknown += [{"mention": raw, "nearest": self.nearest_names(raw), "start": start, "end": end, "partial": True}
+                    for raw, start, end in self._partly_linked_names(text, strong)]
         return LinkResult(self._prune(links, max_links), unknown)
 
     @staticmethod
@@ -383,7 +390,7 @@ class Linker:
     def _unlinked_names(self, text: str, links: list[Link]):
         """Capitalised runs ("Amadeus", "Who directed The Room") that no link covers."""
         covered = {i for lk in links for i in range(lk.start, lk.end)}
-        for match in re.finditer(r"\b[A-Z][\w'’.-]*(?:\s+(?:of|the|de|la|von|van|and|&)?\s*[A-Z][\w'’.-]*)*", text):
+        for match in _NAME_RUN.finditer(text):
             words = match.group().split()
             while words and normalize_name(words[0]) in _CAPITAL_NOISE:
                 words = words[1:]
@@ -396,6 +403,61 @@ class Linker:
             if all(normalize_name(w) in STOPWORDS for w in words):
                 continue
             yield raw, begin, begin + len(raw)
+
+    def _partly_linked_names(self, text: str, links: list[Link]):
+        """Capitalised names of two or more words of which only a part names nodes, each by a partial match:
+        "Denzel Washington" where the graph has only Kerry and Dennis Washington. The graph lacks the person
+        (or title) named; the partial matches name someone else. A part linked exactly ("French New Wave"
+        around the genre "New Wave") or one node matched by two of the words ("Steven Allan Spielberg": a
+        middle name the graph does not store) is not such a conflict."""
+        for words in self._name_runs(text, links):
+            names = [w for w in words if w[0][:1].isupper() and normalize_name(w[0]) not in STOPWORDS]
+            if len(names) < 2:
+                continue
+            begin, end = words[0][1], words[-1][2]
+            inside = [lk for lk in links if lk.start < end and begin < lk.end]
+            if not inside or any(lk.start < begin or lk.end > end or (lk.start, lk.end) == (begin, end)
+                                 or lk.method not in ("partial", "character", "fuzzy") for lk in inside):
+                continue
+            label_words = {x for lk in inside if lk.node_id
+                           for x in normalize_name(self.kg.nodes[lk.node_id].label).split()}
+            label_words |= {x for lk in inside if lk.character for x in normalize_name(lk.character).split()}
+            # a word no link covers but that a linked name spells nearly so ("Ingrid Bergmn") is a typo
+            missing = [w for w in names if not any(lk.start < w[2] and w[1] < lk.end for lk in inside)
+                       and not any(fuzz.ratio(normalize_name(w[0]), x) >= 75 for x in label_words)]
+            if not missing:
+                continue
+            by_node: dict[str, set[int]] = {}
+            for lk in inside:
+                by_node.setdefault(lk.node_id or lk.character, set()).add(lk.start)
+            if any(len(starts) > 1 for starts in by_node.values()):
+                continue
+            yield text[begin:end], begin, end
+
+    @staticmethod
+    def _name_runs(text: str, links: list[Link]):
+        """The capitalised runs as (word, start, end) lists, split at "and"/"&" unless one link spans the run
+        (a title such as "Harry Potter and the Chamber of Secrets")."""
+        for match in _NAME_RUN.finditer(text):
+            words = [(m.group(), match.start() + m.start(), match.start() + m.end())
+                     for m in re.finditer(r"\S+", match.group())]
+            while words and normalize_name(words[0][0]) in _CAPITAL_NOISE:
+                words = words[1:]
+            if not words:
+                continue
+            if any(lk.start <= words[0][1] and words[-1][2] <= lk.end for lk in links):
+                yield words
+                continue
+            run: list[tuple[str, int, int]] = []
+            for word in words:
+                if word[0] in ("and", "&"):
+                    if run:
+                        yield run
+                    run = []
+                else:
+                    run.append(word)
+            if run:
+                yield run
 
     def nearest_names(self, text: str, limit: int = 3) -> list[str]:
         """Closest node names by spelling, for "not in this graph" replies."""

@@ -71,6 +71,14 @@ def test_a_film_not_in_the_graph_is_said_to_be_unknown(films_assistant):
     assert "Amadeus" in answer.message and "not in this graph" in answer.message
 
 
+@pytest.mark.parametrize("question, missing", [("who is Denzel Washington", "Denzel Washington"),
+                                               ("what did Steven Soderbergh direct", "Steven Soderbergh")])
+def test_a_person_not_in_the_graph_is_not_answered_through_a_namesake(films_assistant, question, missing):
+    answer = films_assistant.ask(question)  # Kerry Washington and Steven Zaillian are in the graph: not them
+    assert answer.abstained and not answer.answers, [a.name for a in answer.answers]
+    assert f"“{missing}” is not in this graph" in answer.message
+
+
 def test_a_three_turn_conversation_resolves_pronouns_and_ellipsis(films_assistant):
     first = films_assistant.ask("who directed Jaws?")
     assert names(first, 1) == ["Steven Spielberg"]

@@ -58,3 +58,14 @@ def test_names_not_in_the_graph_are_reported_with_the_nearest(linker):
     result = linker.link("Who directed Amadeus?")
     assert [u["mention"] for u in result.unknown] == ["Amadeus"]
     assert result.unknown[0]["nearest"]
+
+
+@pytest.mark.parametrize("question, unknown", [
+    ("who is Denzel Washington", ["Denzel Washington"]),  # only Kerry and Dennis Washington are in the graph
+    ("films with Tom Cruise and Denzel Washington", ["Denzel Washington"]),
+    ("films with Harrisn Ford", []),  # a typo of a name the graph holds
+    ("films by Steven Spielberg and George Lucas", []),
+    ("French New Wave films", []),  # a part linked exactly: an adjective and a genre, not a missing name
+])
+def test_a_name_of_which_only_a_part_matches_others_is_unknown(linker, question, unknown):
+    assert [u["mention"] for u in linker.link(question).unknown if u.get("partial")] == unknown
