@@ -85,7 +85,8 @@ class AnswerBuilder:
                 answer.answers.append(ranked)
             if len(answer.answers) >= k:
                 break
-        if ctx.count and top.kind in ("path", "intersection", "character", "refine"):
+        # a neighbourhood reading holds one type of answer ("how many Pixar films": the films connected to it)
+        if ctx.count and top.kind in ("path", "intersection", "character", "refine", "neighbourhood"):
             answer.count = len(top.answers)
             answer.answers.insert(0, RankedAnswer(f"count:{answer.count}", str(answer.count), "count",
                                                   top.probability, confidence=top.probability,

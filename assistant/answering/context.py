@@ -16,7 +16,7 @@ from assistant.kg.normalize import normalize_name
 from assistant.parsing.cues import PROJECT_KINDS, find_decade, find_qualifiers, find_years, type_words
 from assistant.parsing.links import STOPWORDS
 
-_COUNT = re.compile(r"\b(how many|number of|count of|how much)\b", re.IGNORECASE)
+_COUNT = re.compile(r"\b(how many|number of|count of|how much)\b|^\s*count\b", re.IGNORECASE)
 _SIMILAR = re.compile(r"\b(like|similar|resembl\w*|vein of|reminds? me of|such as|same feel|comparable)\b",
                       re.IGNORECASE)
 _OTHER = re.compile(r"\b(else|other|another|besides|apart from)\b", re.IGNORECASE)

@@ -10,12 +10,14 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 
+from assistant.answering.filters import apply_filters
 from assistant.answering.generators.base import Question
 from assistant.answering.generators.paths import _node_links
 from assistant.answering.readings import Branch, Evidence, Reading
 from assistant.kg.verbalize import MASK, type_noun
 
 HUB_DEGREE = 400  # neighbours with more edges say little about similarity and cost much
+OTHER_KIND = 0.8  # a look-alike of another kind (a series for a film) counts this much of its similarity
 
 
 def similar_text(node_type: str | None) -> str:
@@ -52,10 +54,17 @@ class SimilarityGenerator:
                         scores[other] = scores.get(other, 0.0) / best + cosine
             if not scores:
                 continue
-            top = sorted(scores.items(), key=lambda kv: -kv[1])[: self.k]
-            best = top[0][1] or 1.0
-            answers = {n: Evidence(count=1, similarity=round(s / best, 4)) for n, s in top}
+            kind = node.attr("kind")
+            if kind and not question.ctx.kind:  # a film's look-alikes are films first, a series' series
+                scores = {n: sc * (1.0 if kg.nodes[n].attr("kind") == kind else OTHER_KIND) for n, sc in scores.items()}
+            ranked = sorted(scores.items(), key=lambda kv: -kv[1])
+            best = ranked[0][1] or 1.0
             text = similar_text(node.type)
             score = float(question.services.matcher.vectors([text])[0] @ question.vector(link))
-            out.append(Reading("similar", [Branch(link, (), (node.type,), text, score)], answers, node.type))
+            reading = Reading("similar", [Branch(link, (), (node.type,), text, score)],
+                              {n: Evidence(count=1, similarity=round(s / best, 4)) for n, s in ranked[: 10 * self.k]},
+                              node.type)
+            apply_filters(question, reading)  # "movies like Alien": films, not a series that shares its genres
+            reading.answers = dict(list(reading.answers.items())[: self.k])
+            out.append(reading)
         return out

@@ -99,3 +99,18 @@ def test_every_answer_states_where_it_comes_from(films_assistant):
         assert 0 < answer.confidence <= 1
         for item in answer.answers:
             assert item.explanation and (item.paths or item.semantic is not None or item.inferred)
+
+
+def test_how_many_counts_a_neighbourhood_and_count_the_asks_for_a_number(films_assistant):
+    kg = films_assistant.kg
+    pixar = {h.node for h in kg.neighbors("company:pixar-animation-studios", direction="both")
+             if kg.nodes[h.node].type == "project"}
+    assert films_assistant.ask("how many Pixar films are there").count == len(pixar)
+    directed = {h.node for h in kg.neighbors("person:hayao-miyazaki", "directed")}
+    assert films_assistant.ask("count the films Hayao Miyazaki directed").count == len(directed)
+
+
+def test_look_alikes_of_a_film_are_films_first(films_assistant):
+    answer = films_assistant.ask("movies like Alien")
+    assert answer.answers[0].name == "Aliens", names(answer)
+    assert films_assistant.kg.nodes[answer.answers[0].node_id].attr("kind") == "film"
