@@ -65,10 +65,12 @@ DEFAULT_WEIGHTS: dict[str, float] = {
     "kind_similar": -2.0, "similar_cue": 3.0, "kind_describe": -3.5, "describe_words": 1.2,
     "describe_recommend": 1.5, "dense_top": 3.0, "relaxed": -0.5, "kind_intersection": 0.4, "kind_character": 0.5,
     "count_cue": 0.3, "classifier": 2.0, "history": -0.2, "explained": 0.0, "link_fuzzy": -0.3, "link_partial": -0.2,
-    "kind_inferred": -1.0, "inferred_probability": 1.5, "history_relation": 4.0,
+    "kind_inferred": -1.0, "inferred_probability": 1.5, "history_relation": 4.0, "kind_refine": 8.0,
 }
-#: features a fit on data without them leaves at zero weight: their prior weights are kept (see fit_ranker)
-PRIOR_ONLY = ("kind_inferred", "inferred_probability", "history_relation")
+#: features a fit on data without them leaves at zero weight: their prior weights are kept (see fit_ranker). The
+#: generated training questions have no conversations, so a follow-up that narrows or reorders the previous answers
+#: ("only the ones from the 80s") is never seen there: its prior outweighs the readings of a history-linked entity
+PRIOR_ONLY = ("kind_inferred", "inferred_probability", "history_relation", "kind_refine")
 
 
 def reading_features(question: Question, reading: Reading, best_matcher: float, top_links: set[tuple]) -> dict:

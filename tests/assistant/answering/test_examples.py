@@ -89,8 +89,19 @@ def test_a_three_turn_conversation_resolves_pronouns_and_ellipsis(films_assistan
     assert "Steven Spielberg" in second.answers[0].paths[0].text  # the path shows whom "he" meant
     third = films_assistant.ask("only the ones from the 80s", history=[first, second])
     assert third.answers
-    for a in third.answers:
-        assert 1980 <= int(films_assistant.kg.nodes[a.node_id].attr("year")) < 1990, a.name
+    for a in third.answers:  # the previous answers narrowed, not the 80s films of one of them
+        assert a.node_id in spielberg and 1980 <= int(films_assistant.kg.nodes[a.node_id].attr("year")) < 1990, a.name
+
+
+def test_a_follow_up_that_only_orders_reorders_the_previous_answers(films_assistant):
+    kg = films_assistant.kg
+    first = films_assistant.ask("who is Hayao Miyazaki")
+    second = films_assistant.ask("what did he direct", history=[first])
+    directed = {h.node for h in kg.neighbors("person:hayao-miyazaki", "directed")}
+    assert {a.node_id for a in second.answers} <= directed
+    third = films_assistant.ask("which one is the oldest", history=[first, second])
+    oldest = min(directed, key=lambda n: int(kg.nodes[n].attr("year")))
+    assert third.answers[0].node_id == oldest, names(third)
 
 
 def test_every_answer_states_where_it_comes_from(films_assistant):
