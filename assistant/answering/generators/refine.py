@@ -34,7 +34,7 @@ class RefineGenerator:
         if reading.features.get("relaxed"):
             return []
         order_answers(question, reading)
-        if list(reading.answers) == before:  # neither narrowed nor reordered: the follow-up asks something else
+        if list(reading.answers) == before and not ordering:  # not narrowed: the follow-up asks something else
             return []
         return [reading]
 
