@@ -13,6 +13,9 @@ from __future__ import annotations
 
 import re
 
+from assistant.answering.context import role_words
+from assistant.kg.graph import KnowledgeGraph
+from assistant.parsing.cues import type_words
 from assistant.parsing.links import Link
 
 _PRONOUN = re.compile(r"\b(he|she|him|her|his|hers|they|them|their|theirs|it|its|that one|this one|"
@@ -21,10 +24,11 @@ _PRONOUN = re.compile(r"\b(he|she|him|her|his|hers|they|them|their|theirs|it|its
 _PERSONAL = frozenset({"he", "she", "him", "her", "his", "hers"})
 _IMPERSONAL = frozenset({"it", "its"}) | {f"{d} {n}" for d in ("that", "this", "the same")
                                           for n in ("film", "movie", "show", "company", "studio")}
+_DEMONSTRATIVE = re.compile(r"\b(?:that|this|the same|these|those) ([a-z]+)\b", re.IGNORECASE)
 _FOLLOW_UP = re.compile(r"^\W*(and|also|what about|how about|only|just|but|ok and|so)\b", re.IGNORECASE)
 
 
-def history_links(text: str, links: list[Link], history: list) -> list[Link]:
+def history_links(text: str, links: list[Link], history: list, kg: KnowledgeGraph | None = None) -> list[Link]:
     """Links to the conversation's entities for the pronouns and ellipses of ``text``."""
     if not history:
         return []
@@ -35,12 +39,17 @@ def history_links(text: str, links: list[Link], history: list) -> list[Link]:
     out: list[Link] = []
     strong = [lk for lk in links if lk.score >= 0.7]
     pronoun = _PRONOUN.search(text)
+    named = _demonstrative(text, kg) if kg is not None else None
+    if named is not None:  # "that composer", "the same studio": the referent of the type the noun names
+        pronoun, node_type = named
+        if _of_type(answers + anchors, node_type):
+            answers, anchors = _of_type(answers, node_type), _of_type(anchors, node_type)
     if pronoun:
         start, end = pronoun.span()
         # "he"/"she" stand for a person and "it"/"that film" for a thing: the referents of the pronoun's kind
         # come first, and the others only when the previous turn has none of that kind
         word = pronoun.group().lower()
-        if word in _PERSONAL or word in _IMPERSONAL:
+        if named is None and (word in _PERSONAL or word in _IMPERSONAL):
             personal = word in _PERSONAL
             if _agreeing(answers + anchors, personal):
                 answers, anchors = _agreeing(answers, personal), _agreeing(anchors, personal)
@@ -72,3 +81,21 @@ def _agreeing(items: list, personal: bool) -> list:
     """The items (answers or anchors, with a ``type``) of a person type when ``personal``, of other types if not
     (the caller keeps them all when none of the previous turn's agrees: a KG without a person type)."""
     return [a for a in items if (getattr(a, "type", None) == "person") == personal]
+
+
+def _demonstrative(text: str, kg: KnowledgeGraph) -> tuple[re.Match, str] | None:
+    """"that composer", "this studio", "the same director": the phrase and the node type its noun names (a
+    type noun or one of the schema's role nouns), when the KG has that type."""
+    types = set(kg.node_types())
+    for match in _DEMONSTRATIVE.finditer(text):
+        noun = match.group(1).lower()
+        node_type = type_words().get(noun) or role_words(kg).get(noun)
+        if node_type is None and noun.endswith(("er", "or", "ist")) and "person" in types:
+            node_type = "person"  # "that animator", "this puppeteer": a person named by what they do
+        if node_type in types:
+            return match, node_type
+    return None
+
+
+def _of_type(items: list, node_type: str) -> list:
+    return [a for a in items if getattr(a, "type", None) == node_type]

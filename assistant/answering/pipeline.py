@@ -54,7 +54,7 @@ class AnsweringPipeline:
         if node_type and node_type in self.services.kg.node_types():
             ctx.asked_type = node_type
         result = self.linker.link(text)
-        links = result.links + history_links(text, result.links, list(history))
+        links = result.links + history_links(text, result.links, list(history), self.services.kg)
         question = Question(ctx, links, result.unknown, self.services)
         for generator in self.generators:
             question.readings[generator.name] = generator.generate(question)

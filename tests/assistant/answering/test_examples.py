@@ -125,3 +125,12 @@ def test_look_alikes_of_a_film_are_films_first(films_assistant):
     answer = films_assistant.ask("movies like Alien")
     assert answer.answers[0].name == "Aliens", names(answer)
     assert films_assistant.kg.nodes[answer.answers[0].node_id].attr("kind") == "film"
+
+
+def test_a_demonstrative_noun_phrase_names_the_previous_answer_of_its_type(films_assistant):
+    first = films_assistant.ask("who directed Alien")
+    second = films_assistant.ask("and who wrote the music?", history=[first])
+    composer = second.answers[0].node_id
+    scored = {h.node for h in films_assistant.kg.neighbors(composer, "composed_music_for")}
+    third = films_assistant.ask("what else did that composer score?", history=[first, second])
+    assert third.answers and all(a.node_id in scored for a in third.answers[:3]), names(third)
