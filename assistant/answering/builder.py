@@ -82,6 +82,9 @@ class AnswerBuilder:
                     head, relation, tail = evidence.predicted
                     ranked.predicted = {"head": head, "relation": relation, "tail": tail,
                                         "probability": evidence.probability}
+                    # sure of the reading and of the predicted edge it stands on: never surer than the edge
+                    ranked.confidence = reading.probability * evidence.probability
+                    ranked.score = ranked.confidence * (0.999 ** rank)
                 answer.answers.append(ranked)
             if len(answer.answers) >= k:
                 break
@@ -93,6 +96,8 @@ class AnswerBuilder:
                                                   explanation=f"{answer.count} {self.reading_text(question, top)}",
                                                   reading=self.reading_text(question, top), sources=["graph"]))
             del answer.answers[k:]
+        if top.kind == "inferred" and answer.answers:
+            answer.confidence = answer.answers[0].confidence
         answer.message = self.sentence(question, top, answer)
         return answer
 
@@ -264,7 +269,9 @@ class AnswerBuilder:
         elif top.kind == "describe":
             msg = f"{names} — similar by description; no KG path connects them to the question."
         elif top.kind == "inferred":
-            msg = f"{names} — not stated in the graph; predicted by link prediction ({text})."
+            best = next((a.predicted["probability"] for a in answer.answers if a.predicted), None)
+            edge = f"; predicted with {best:.2f} confidence" if best is not None else ""
+            msg = f"{names} — not stated in the graph{edge} by link prediction ({text})."
         else:
             msg = f"{names} — {text}, found through the graph ({confidence} sure of the reading)."
         notes = list(dict.fromkeys(top.notes))
