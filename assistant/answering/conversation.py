@@ -40,10 +40,11 @@ def history_links(text: str, links: list[Link], history: list, kg: KnowledgeGrap
     strong = [lk for lk in links if lk.score >= 0.7]
     pronoun = _PRONOUN.search(text)
     named = _demonstrative(text, kg) if kg is not None else None
+    if named is not None and not _of_type(answers + anchors, named[1]):
+        named = None  # "what did he direct this year": no year was talked about, so "he" is the reference
     if named is not None:  # "that composer", "the same studio": the referent of the type the noun names
         pronoun, node_type = named
-        if _of_type(answers + anchors, node_type):
-            answers, anchors = _of_type(answers, node_type), _of_type(anchors, node_type)
+        answers, anchors = _of_type(answers, node_type), _of_type(anchors, node_type)
     if pronoun:
         start, end = pronoun.span()
         # "he"/"she" stand for a person and "it"/"that film" for a thing: the referents of the pronoun's kind
