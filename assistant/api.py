@@ -319,6 +319,15 @@ class Assistant:
     def matcher_cache(self) -> Path:
         return self.index.root / "matcher-cache.npz"
 
+    def paths_only_baseline(self) -> Assistant:
+        """The same KG and index answered by the untrained base encoder ranking the graph's readings alone (no
+        trained matcher, no ranker): the reference the benchmarks compare the pipeline with."""
+        from assistant.answering.ranker import ReadingRanker
+
+        plain = Assistant(self.kg, self.index, self.encoder, self.kg_path, matcher_path="base")
+        plain.pipeline.ranker = ReadingRanker({"matcher": 1.0})
+        return plain
+
     def warm_up(self, max_hops: int = 2) -> int:
         """Encode the verbalisations of the KG's short typed paths (and reload those saved by an earlier
         run), so that the first questions do not pay for them; returns how many were encoded now."""

@@ -187,10 +187,7 @@ def run_set(entry: dict, limit: int | None, workers: int, progress: bool, baseli
     print(f"\n== {entry['name']}: {len(items)} questions on {kg_path}", flush=True)
     bot = Assistant.from_path(kg_path, progress=progress)
     if baseline:  # the reference the issue measured: the graph's paths ranked by the untrained MiniLM alone
-        from assistant.answering.ranker import ReadingRanker
-
-        bot = Assistant(bot.kg, bot.index, bot.encoder, bot.kg_path, matcher_path="base")
-        bot.pipeline.ranker = ReadingRanker({"matcher": 1.0})
+        bot = bot.paths_only_baseline()
     run.stale = count_stale(bot.kg, items)
     single = [i for i in items if not i.extra.get("history") and i.extra.get("expect") != ABSTAIN]
     abstain = [i for i in items if i.extra.get("expect") == ABSTAIN]

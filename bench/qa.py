@@ -94,11 +94,7 @@ def bench_metaqa(limit: int, seed: int, workers: int, settings: list[str], basel
         bot.warm_up(max_hops=3)
         rows += _metaqa_rows(bot, by_hop, workers, "zero-shot")
         if baseline:
-            plain = Assistant(bot.kg, bot.index, bot.encoder, bot.kg_path, matcher_path="base")
-            from assistant.answering.ranker import ReadingRanker
-
-            plain.pipeline.ranker = ReadingRanker({"matcher": 1.0})  # the paths ranked by MiniLM alone
-            rows += _metaqa_rows(plain, by_hop, workers, "untrained MiniLM, paths only")
+            rows += _metaqa_rows(bot.paths_only_baseline(), by_hop, workers, "untrained MiniLM, paths only")
     if "supervised" in settings:
         from assistant.answering.training import fit_labelled_ranker
         from assistant.parsing.training import train_from_metaqa
