@@ -390,14 +390,10 @@ class Linker:
     def _unlinked_names(self, text: str, links: list[Link]):
         """Capitalised runs ("Amadeus", "Who directed The Room") that no link covers."""
         covered = {i for lk in links for i in range(lk.start, lk.end)}
-        for match in _NAME_RUN.finditer(text):
-            words = match.group().split()
-            while words and normalize_name(words[0]) in _CAPITAL_NOISE:
-                words = words[1:]
-            if not words:
-                continue
+        for spans in _run_words(text):
+            words = [w for w, _, _ in spans]
             raw = " ".join(words)
-            begin = match.start() + match.group().index(words[0])
+            begin = spans[0][1]
             if any(i in covered for i in range(begin, begin + len(raw))):
                 continue
             if all(normalize_name(w) in STOPWORDS for w in words):
@@ -438,13 +434,7 @@ class Linker:
     def _name_runs(text: str, links: list[Link]):
         """The capitalised runs as (word, start, end) lists, split at "and"/"&" unless one link spans the run
         (a title such as "Harry Potter and the Chamber of Secrets")."""
-        for match in _NAME_RUN.finditer(text):
-            words = [(m.group(), match.start() + m.start(), match.start() + m.end())
-                     for m in re.finditer(r"\S+", match.group())]
-            while words and normalize_name(words[0][0]) in _CAPITAL_NOISE:
-                words = words[1:]
-            if not words:
-                continue
+        for words in _run_words(text):
             if any(lk.start <= words[0][1] and words[-1][2] <= lk.end for lk in links):
                 yield words
                 continue
@@ -468,6 +458,18 @@ class Linker:
             if ids:
                 names.append(self.kg.nodes[ids[0]].label)
         return list(dict.fromkeys(names))
+
+
+def _run_words(text: str):
+    """Each capitalised run of ``text`` as its (word, start, end) list, without the question words that lead it
+    ("Who directed The Room" -> The, Room); runs of question words only are skipped."""
+    for match in _NAME_RUN.finditer(text):
+        words = [(m.group(), match.start() + m.start(), match.start() + m.end())
+                 for m in re.finditer(r"\S+", match.group())]
+        while words and normalize_name(words[0][0]) in _CAPITAL_NOISE:
+            words = words[1:]
+        if words:
+            yield words
 
 
 def _in_order(part: list[str], whole: list[str]) -> bool:
