@@ -73,18 +73,18 @@ class AnswerBuilder:
                 node = kg.nodes[node_id]
                 paths = [render_path(kg, p) for p in evidence.paths[:3]]
                 semantic = evidence.similarity if reading.kind in ("describe", "similar") else None
-                ranked = RankedAnswer(node.id, node.name, node.type, reading.probability * (0.999 ** rank),
+                inferred = reading.kind == "inferred" and bool(evidence.predicted)
+                # an inferred answer is as sure as its reading and the predicted edge it stands on together
+                confidence = reading.probability * (evidence.probability if inferred else 1.0)
+                ranked = RankedAnswer(node.id, node.name, node.type, confidence * (0.999 ** rank),
                                       paths=paths, semantic=semantic, features=dict(reading.features),
-                                      sources=self.sources(reading), confidence=reading.probability,
+                                      sources=self.sources(reading), confidence=confidence,
                                       explanation=self.explain(question, reading, node_id, evidence), reading=text)
-                if reading.kind == "inferred" and evidence.predicted:
+                if inferred:
                     ranked.inferred = True
                     head, relation, tail = evidence.predicted
                     ranked.predicted = {"head": head, "relation": relation, "tail": tail,
                                         "probability": evidence.probability}
-                    # sure of the reading and of the predicted edge it stands on: never surer than the edge
-                    ranked.confidence = reading.probability * evidence.probability
-                    ranked.score = ranked.confidence * (0.999 ** rank)
                 answer.answers.append(ranked)
             if len(answer.answers) >= k:
                 break

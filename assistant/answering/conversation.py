@@ -88,9 +88,10 @@ def _demonstrative(text: str, kg: KnowledgeGraph) -> tuple[re.Match, str] | None
     """"that composer", "this studio", "the same director": the phrase and the node type its noun names (a
     type noun or one of the schema's role nouns), when the KG has that type."""
     types = set(kg.node_types())
+    nouns, roles = type_words(), role_words(kg)
     for match in _DEMONSTRATIVE.finditer(text):
         noun = match.group(1).lower()
-        node_type = type_words().get(noun) or role_words(kg).get(noun)
+        node_type = nouns.get(noun) or roles.get(noun)
         if node_type is None and noun.endswith(("er", "or", "ist")) and "person" in types:
             node_type = "person"  # "that animator", "this puppeteer": a person named by what they do
         if node_type in types:

@@ -14,7 +14,8 @@ class RefineGenerator:
     def generate(self, question: Question) -> list[Reading]:
         history = question.ctx.history
         ordering = bool(set(question.ctx.qualifiers) & ORDERINGS) and not _names_its_own(question)
-        if not history or not (constraints(question) or ordering):
+        narrowing = bool(constraints(question))
+        if not history or not (narrowing or ordering):
             return []
         previous = history[-1]
         kg = question.services.kg
@@ -28,7 +29,7 @@ class RefineGenerator:
         kept = {n: Evidence(count=1) for n in ids}
         reading = Reading("refine", [], kept, answer_type)
         reading.text = f"the previous answers ({getattr(previous, 'question', '')!r}) " + (
-            "narrowed down" if constraints(question) else "in the order asked for")
+            "narrowed down" if narrowing else "in the order asked for")
         before = list(reading.answers)
         apply_filters(question, reading)
         if reading.features.get("relaxed"):
